@@ -1,0 +1,21 @@
+"""minigrad: a small autograd engine for recurrent networks, on NumPy (and CuPy).
+
+    >>> import minigrad
+    >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+from . import ops  # noqa: F401 - attaches the ops to Tensor as methods
+from .backend import gpu_available
+from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .dtypes import bool, float16, float32, float64, int32, int64, long  # noqa: A004
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck
+from .ops import (abs, cat, chunk, clamp, dropout, exp, log, log_softmax, logsumexp,  # noqa: A004
+                  matmul, maximum, mean, minimum, one_hot, relu, sigmoid, softmax, split,
+                  sqrt, stack, sum, tanh, where)
+from .random import manual_seed
+from .tensor import Tensor
+
+__version__ = "0.1.0"

@@ -1,0 +1,143 @@
+"""+ - * / ** and @, each with its derivative beside it.
+
+Operands broadcast as in NumPy; ``unbroadcast`` sums each gradient back to its
+operand's shape. Python numbers work on either side (``2 * x``, ``x ** 2``, ``1 - x``).
+"""
+import numpy
+
+from ..tensor import Tensor, from_op
+from .common import as_tensor, operands, unbroadcast
+
+
+def add(a, b):
+    """a + b.    d/da = 1,  d/db = 1."""
+    a, b = operands(a, b, "add")
+
+    def add_backward(g):
+        return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+    return from_op(a.data + b.data, (a, b), add_backward)
+
+
+def sub(a, b):
+    """a - b.    d/da = 1,  d/db = -1."""
+    a, b = operands(a, b, "sub")
+
+    def sub_backward(g):
+        return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
+    return from_op(a.data - b.data, (a, b), sub_backward)
+
+
+def mul(a, b):
+    """a * b.    d/da = b,  d/db = a."""
+    a, b = operands(a, b, "mul")
+
+    def mul_backward(g):
+        return unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)
+    return from_op(a.data * b.data, (a, b), mul_backward)
+
+
+def div(a, b):
+    """a / b.    d/da = 1/b,  d/db = -a/b²."""
+    a, b = operands(a, b, "div")
+    out = a.data / b.data
+
+    def div_backward(g):
+        ga = unbroadcast(g / b.data, a.shape) if a.requires_grad else None
+        gb = unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None
+        return ga, gb
+    return from_op(out, (a, b), div_backward)
+
+
+def pow(a, b):  # noqa: A001 - Tensor.__pow__
+    """a ** b.   d/da = b·a^(b-1),  d/db = a^b·ln a."""
+    if not isinstance(b, Tensor):  # the common case: a constant exponent
+        exponent = b
+
+        def pow_backward(g):
+            return (g * exponent * a.data ** (exponent - 1),)
+        return from_op(a.data ** exponent, (a,), pow_backward)
+    a, b = operands(a, b, "pow")
+    out = a.data ** b.data
+
+    def pow_backward(g):
+        ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape) if a.requires_grad else None
+        gb = unbroadcast(g * out * a.xp.log(a.data), b.shape) if b.requires_grad else None
+        return ga, gb
+    return from_op(out, (a, b), pow_backward)
+
+
+def neg(a):
+    """-a.       d/da = -1."""
+    return from_op(-a.data, (a,), lambda g: (-g,))
+
+
+def radd(a, b):
+    return add(b, a)
+
+
+def rsub(a, b):
+    return sub(as_tensor(b, a), a)
+
+
+def rmul(a, b):
+    return mul(b, a)
+
+
+def rdiv(a, b):
+    return div(as_tensor(b, a), a)
+
+
+def rpow(a, b):
+    return pow(as_tensor(b, a), a)
+
+
+def matmul(a, b):
+    """a @ b, for 1-D, 2-D and batched (broadcast) operands.
+
+        C = A B    =>    dL/dA = dL/dC · Bᵀ,    dL/dB = Aᵀ · dL/dC
+
+    A 1-D ``a`` is a row (1, n) and a 1-D ``b`` a column (n, 1), removed again from
+    the result, as in NumPy and PyTorch.
+    """
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    if a.device != b.device:
+        raise RuntimeError(f"matmul: expected both tensors on the same device, "
+                           f"got {a.device} and {b.device}")
+    _check_matmul_shapes(a.shape, b.shape)
+    a2 = a.data if a.ndim > 1 else a.data[None, :]
+    b2 = b.data if b.ndim > 1 else b.data[:, None]
+    out = a2 @ b2
+    out_shape = out.shape
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    xp = a.xp
+
+    def matmul_backward(g):
+        g = g.reshape(out_shape)
+        ga = gb = None
+        if a.requires_grad:
+            ga = unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if b.requires_grad:
+            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+    return from_op(out, (a, b), matmul_backward)
+
+
+def _check_matmul_shapes(sa, sb):
+    if not sa or not sb:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                         f"{sa} and {sb}")
+    inner_a, inner_b = sa[-1], (sb[0] if len(sb) == 1 else sb[-2])
+    if inner_a != inner_b:
+        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied "
+                         f"({inner_a} != {inner_b})")
+    try:
+        numpy.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast "
+                         f"together") from None

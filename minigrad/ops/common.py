@@ -1,0 +1,73 @@
+"""Helpers shared by the ops: turning operands into tensors, and undoing broadcasting."""
+import numpy
+
+from .. import dtypes
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+
+def as_tensor(value, like):
+    """``value`` as a Tensor on ``like``'s device. A Python number takes ``like``'s dtype
+    (a float with an integer tensor gives the default float), so ``x * 2`` keeps x's dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float, bool)):
+        dtype = like.dtype
+        if isinstance(value, float) and not dtypes.is_floating(dtype):
+            dtype = dtypes.default_float
+        return Tensor(like.xp.asarray(value, dtype=dtype))
+    return Tensor(like.xp.asarray(value))
+
+
+def operands(a, b, op):
+    """Both operands of a binary op as tensors, checked for device and shape."""
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b)
+    elif not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    if a.device != b.device:
+        raise RuntimeError(f"{op}: expected both tensors on the same device, "
+                           f"got {a.device} and {b.device}")
+    if a.shape != b.shape and a.ndim and b.ndim:
+        try:
+            numpy.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                             f"together") from None
+    return a, b
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the backward of broadcasting.
+
+    A value broadcast along an axis was used once per position there, so its gradient
+    is the sum along that axis.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` (None, an int or a tuple; negatives allowed) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dimension out of range: got {d} for a tensor with {ndim} "
+                             f"dimension(s) (allowed: {-max(ndim, 1)} to {max(ndim, 1) - 1})")
+        if ndim:  # a 0-d tensor accepts dim 0 or -1 and has nothing to reduce
+            out.append(d % ndim)
+    return tuple(sorted(set(out)))
+
+
+def restore_reduced(grad, shape, axes, keepdim):
+    """Broadcast the gradient of a reduction back to the input's ``shape``."""
+    if not keepdim and axes:
+        grad = grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
+    return get_array_module(grad).broadcast_to(grad, shape)

@@ -1,0 +1,114 @@
+"""Element-by-element functions, each with its derivative beside it, and comparisons."""
+from ..tensor import Tensor, from_op
+from .common import as_tensor, operands, unbroadcast
+
+
+def exp(x):
+    """e^x.          d/dx = e^x."""
+    y = x.xp.exp(x.data)
+    return from_op(y, (x,), lambda g: (g * y,))
+
+
+def log(x):
+    """ln x.         d/dx = 1/x."""
+    return from_op(x.xp.log(x.data), (x,), lambda g: (g / x.data,))
+
+
+def sqrt(x):
+    """√x.           d/dx = 1/(2√x)."""
+    y = x.xp.sqrt(x.data)
+    return from_op(y, (x,), lambda g: (g / (2 * y),))
+
+
+def abs(x):  # noqa: A001 - Tensor.abs
+    """|x|.          d/dx = sign(x)  (0 at 0)."""
+    return from_op(x.xp.abs(x.data), (x,), lambda g: (g * x.xp.sign(x.data),))
+
+
+def tanh(x):
+    """tanh x.       d/dx = 1 - tanh²x."""
+    y = x.xp.tanh(x.data)
+    return from_op(y, (x,), lambda g: (g * (1 - y * y),))
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e^-x).    d/dx = σ(x)(1 - σ(x)).
+
+    Computed from e^-|x| so that neither tail overflows.
+    """
+    xp = x.xp
+    e = xp.exp(-xp.abs(x.data))
+    y = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+    return from_op(y, (x,), lambda g: (g * y * (1 - y),))
+
+
+def relu(x):
+    """max(x, 0).    d/dx = 1 where x > 0, else 0."""
+    positive = x.data > 0
+    return from_op(x.data * positive, (x,), lambda g: (g * positive,))
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """x limited to [min, max].    d/dx = 1 inside the range, 0 where clipped."""
+    if min is None and max is None:
+        raise ValueError("clamp needs at least one of min and max")
+    lo = -x.xp.inf if min is None else min
+    hi = x.xp.inf if max is None else max
+    inside = (x.data >= lo) & (x.data <= hi)
+    y = x.xp.clip(x.data, lo, hi).astype(x.dtype, copy=False)
+    return from_op(y, (x,), lambda g: (g * inside,))
+
+
+def maximum(a, b):
+    """Elementwise max. The gradient goes to the larger input (split evenly on ties)."""
+    return _select_larger(a, b, "maximum", sign=1)
+
+
+def minimum(a, b):
+    """Elementwise min. The gradient goes to the smaller input (split evenly on ties)."""
+    return _select_larger(a, b, "minimum", sign=-1)
+
+
+def _select_larger(a, b, name, sign):
+    a, b = operands(a, b, name)
+    xp = a.xp
+    out = xp.maximum(a.data, b.data) if sign > 0 else xp.minimum(a.data, b.data)
+    share_a = xp.where(a.data * sign > b.data * sign, 1.0,
+                       xp.where(a.data == b.data, 0.5, 0.0)).astype(out.dtype)
+
+    def backward(g):
+        return unbroadcast(g * share_a, a.shape), unbroadcast(g * (1 - share_a), b.shape)
+    backward.__qualname__ = name
+    return from_op(out, (a, b), backward)
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b``. Gradients follow the chosen side."""
+    if isinstance(a, Tensor):
+        b = as_tensor(b, a)
+    else:
+        a = as_tensor(a, b)
+    cond = condition.data if isinstance(condition, Tensor) else a.xp.asarray(condition)
+    out = a.xp.where(cond, a.data, b.data)
+
+    def where_backward(g):
+        return (unbroadcast(a.xp.where(cond, g, 0), a.shape),
+                unbroadcast(a.xp.where(cond, 0, g), b.shape))
+    return from_op(out, (a, b), where_backward)
+
+
+def _comparison(name, compare):
+    def op(a, b):
+        a, b = operands(a, b, name)
+        return Tensor(compare(a.data, b.data))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` as a bool tensor (not differentiable)."
+    return op
+
+
+eq = _comparison("eq", lambda a, b: a == b)
+ne = _comparison("ne", lambda a, b: a != b)
+lt = _comparison("lt", lambda a, b: a < b)
+le = _comparison("le", lambda a, b: a <= b)
+gt = _comparison("gt", lambda a, b: a > b)
+ge = _comparison("ge", lambda a, b: a >= b)

@@ -1,0 +1,132 @@
+"""Taking tensors apart and putting them together: indexing, cat, stack, split, chunk."""
+import numpy
+
+from .. import backend
+from ..tensor import Tensor, from_op
+from .common import normalize_dims
+
+
+def getitem(x, index):
+    """``x[index]`` with ints, slices (steps too), None, ``...``, bool masks and integer
+    arrays, lists or tensors.
+
+    The backward writes the gradient back into a zero tensor at the same positions;
+    an element picked several times (``x[[0, 0]]``) gets the sum of its gradients.
+    """
+    index = _to_backend_index(index, x)
+    try:
+        out = x.data[index]
+    except IndexError as error:
+        raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
+                         f"{x.shape}: {error}") from None
+    advanced = _is_advanced(index)
+
+    def getitem_backward(g):
+        full = x.xp.zeros(x.shape, dtype=g.dtype)
+        if advanced:
+            backend.scatter_add(full, index, g)
+        else:
+            full[index] = g
+        return (full,)
+    return from_op(x.xp.asarray(out), (x,), getitem_backward)
+
+
+def _to_backend_index(index, x):
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = numpy.asarray(part)
+        if isinstance(part, numpy.ndarray) and x.device != "cpu":
+            part = backend.to_device(part, x.device)
+        converted.append(part)
+    return tuple(converted) if isinstance(index, tuple) else converted[0]
+
+
+def _is_advanced(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(part, "shape") and getattr(part, "ndim", 0) > 0 for part in parts)
+
+
+def _describe(index):
+    return repr(index) if not hasattr(index, "shape") else f"array of shape {tuple(index.shape)}"
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension ``dim``."""
+    tensors = _check_same(tensors, "cat")
+    (axis,) = normalize_dims(dim, tensors[0].ndim)
+    for t in tensors[1:]:
+        if t.ndim != tensors[0].ndim or any(
+                a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
+            raise ValueError(f"cat: shapes {[u.shape for u in tensors]} differ outside "
+                             f"dimension {dim}")
+    xp = tensors[0].xp
+    out = xp.concatenate([t.data for t in tensors], axis=axis)
+    bounds = numpy.cumsum([t.shape[axis] for t in tensors])[:-1].tolist()
+
+    def cat_backward(g):
+        return tuple(xp.split(g, bounds, axis=axis))
+    return from_op(out, tuple(tensors), cat_backward)
+
+
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dimension ``dim``."""
+    tensors = _check_same(tensors, "stack")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"stack: dim {dim} is out of range (allowed: {-ndim} to {ndim - 1})")
+    axis = dim % ndim
+    xp = tensors[0].xp
+    out = xp.stack([t.data for t in tensors], axis=axis)
+
+    def stack_backward(g):
+        return tuple(xp.moveaxis(g, axis, 0))
+    return from_op(out, tuple(tensors), stack_backward)
+
+
+def _check_same(tensors, name):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty list of tensors")
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        raise RuntimeError(f"{name}: expected all tensors on the same device, got {sorted(devices)}")
+    return tensors
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Cut ``x`` along ``dim`` into pieces of ``split_size`` (the last may be smaller),
+    or into pieces of the listed sizes. Returns a tuple of tensors."""
+    (axis,) = normalize_dims(dim, x.ndim)
+    length = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, length - start)
+                 for start in range(0, length, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sections {sizes} do not add up to the size {length} "
+                             f"of dimension {dim}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(getitem(x, index))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks, dim=0):
+    """Cut ``x`` into ``chunks`` nearly equal pieces along ``dim`` (as torch.chunk)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    (axis,) = normalize_dims(dim, x.ndim)
+    size = -(-x.shape[axis] // chunks)
+    return split(x, max(size, 1), dim)

@@ -1,0 +1,101 @@
+"""Reductions over dimensions: sum, mean, max, min, var, logsumexp, argmax.
+
+``dim`` is an int, a tuple of ints or None (all dimensions); ``keepdim`` keeps the
+reduced dimensions with size 1, as in PyTorch. The backward of a reduction spreads
+the gradient back over the elements that were reduced.
+"""
+from ..tensor import Tensor, from_op
+from .common import normalize_dims, restore_reduced
+
+
+def sum(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.sum
+    """Σ x over ``dim``.    d/dx_i = 1 for every element summed."""
+    axes = normalize_dims(dim, x.ndim)
+    out = x.data.sum(axis=axes, keepdims=keepdim)
+
+    def sum_backward(g):
+        return (restore_reduced(g, x.shape, axes, keepdim),)
+    return from_op(x.xp.asarray(out), (x,), sum_backward)
+
+
+def mean(x, dim=None, keepdim=False):
+    """Σ x / n over ``dim``.    d/dx_i = 1/n."""
+    axes = normalize_dims(dim, x.ndim)
+    return sum(x, dim, keepdim) / _count(x.shape, axes)
+
+
+def var(x, dim=None, keepdim=False, *, unbiased=True, correction=None):
+    """Σ (x - mean)² / (n - correction); ``correction`` is 1 by default (unbiased)."""
+    if correction is None:
+        correction = 1 if unbiased else 0
+    axes = normalize_dims(dim, x.ndim)
+    count = _count(x.shape, axes)
+    centred = x - mean(x, axes, keepdim=True)
+    return sum(centred * centred, axes, keepdim) / max(count - correction, 0)
+
+
+def _count(shape, axes):
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
+
+
+def max(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.max
+    """Largest value over ``dim`` (the values only). The gradient goes to the
+    position(s) holding the maximum, split evenly between ties."""
+    return _extreme(x, dim, keepdim, x.xp.max, "max")
+
+
+def min(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.min
+    """Smallest value over ``dim`` (the values only); gradient as for ``max``."""
+    return _extreme(x, dim, keepdim, x.xp.min, "min")
+
+
+def _extreme(x, dim, keepdim, reduce, name):
+    if x.data.size == 0:
+        raise ValueError(f"{name}() of an empty tensor")
+    axes = normalize_dims(dim, x.ndim)
+    out = reduce(x.data, axis=axes, keepdims=True)
+
+    def backward(g):
+        hit = x.data == out
+        share = hit / hit.sum(axis=axes, keepdims=True)
+        return (restore_reduced(g, x.shape, axes, keepdim) * share.astype(x.dtype),)
+    backward.__qualname__ = name
+    result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+    return from_op(result, (x,), backward)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    """log Σ e^x over ``dim``, computed as m + log Σ e^(x - m) with m = max x, so that
+    large inputs do not overflow.    d/dx = softmax(x)."""
+    xp = x.xp
+    axes = normalize_dims(dim, x.ndim)
+    m = x.data.max(axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    e = xp.exp(x.data - m)
+    s = e.sum(axis=axes, keepdims=True)
+    out = xp.log(s) + m
+
+    def logsumexp_backward(g):
+        return (restore_reduced(g, x.shape, axes, keepdim) * (e / s),)
+    result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+    return from_op(result, (x,), logsumexp_backward)
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the largest value (flattened when ``dim`` is None); not differentiable."""
+    return _arg(x, dim, keepdim, x.xp.argmax)
+
+
+def argmin(x, dim=None, keepdim=False):
+    """Index of the smallest value (flattened when ``dim`` is None); not differentiable."""
+    return _arg(x, dim, keepdim, x.xp.argmin)
+
+
+def _arg(x, dim, keepdim, find):
+    if dim is None:
+        return Tensor(x.xp.asarray(find(x.data)))
+    (axis,) = normalize_dims(dim, x.ndim)
+    return Tensor(find(x.data, axis=axis, keepdims=keepdim))

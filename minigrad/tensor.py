@@ -1,0 +1,413 @@
+"""The Tensor and the backward pass: reverse-mode automatic differentiation.
+
+Every op (see ``minigrad/ops``) computes its result and, right beside it, a small
+``backward`` function that knows the op's local derivative. ``from_op`` ties the two
+together into a graph node::
+
+    def mul(a, b):
+        def backward(g):                       # g = dL/d(a*b)
+            return g * b.data, g * a.data      # dL/da, dL/db   (the chain rule)
+        return from_op(a.data * b.data, (a, b), backward)
+
+``Tensor.backward()`` then visits the graph from the output back to the leaves, in
+reverse topological order, and at each node applies the chain rule
+
+    dL/d(input) = sum over every use of input:  dL/d(output) * d(output)/d(input)
+
+by calling the node's ``backward`` and adding what it returns into the gradients of
+its inputs. The walk uses an explicit stack, not recursion, so a graph of 100,000
+steps (a long BPTT unroll) is no problem.
+"""
+import numpy
+
+from . import backend, dtypes, grad_mode
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    ``data`` is the raw backend array (NumPy or CuPy); ``grad`` is a Tensor (or None)
+    filled by ``backward()``. Create tensors with ``minigrad.tensor(...)`` and the
+    factories (``zeros``, ``randn``, ...). Arithmetic and the other ops are attached
+    as methods by ``minigrad/ops/__init__.py``, where the full list stands.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "_parents", "_backward", "_saved_versions",
+                 "_version", "_is_leaf", "_retains_grad", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # make `numpy_array * tensor` call Tensor.__rmul__
+    __hash__ = object.__hash__  # == is elementwise, so hash by identity
+
+    def __init__(self, data, requires_grad=False):
+        if not isinstance(data, numpy.ndarray) and backend.device_of(data) == "cpu":
+            data = numpy.asarray(data)
+        self.data = data
+        self.grad = None
+        self._parents = ()
+        self._backward = None
+        self._saved_versions = ()
+        self._version = 0
+        self._is_leaf = True
+        self._retains_grad = False
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- description
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def xp(self):
+        """The array module of ``data``: numpy or cupy."""
+        return backend.get_array_module(self.data)
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user rather than by an op that records a graph."""
+        return self._is_leaf
+
+    @property
+    def grad_fn(self):
+        """The name of the op that made this tensor, or None for a leaf."""
+        if self._is_leaf:
+            return None
+        return _op_name(self._backward)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        body = numpy.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(",
+                                  precision=4)
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+            extras.append(f"dtype=minigrad.{self.dtype.name}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self):
+        """The values as a NumPy array (a copy from the GPU; refused while tracking grads)."""
+        if self.requires_grad and grad_mode.enabled:
+            raise RuntimeError("can't call numpy() on a tensor that requires grad: "
+                               "use tensor.detach().numpy()")
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def detach(self):
+        """The same values, cut from the graph (shares ``data``)."""
+        return Tensor(self.data)
+
+    def to(self, device_or_dtype=None, dtype=None, device=None):
+        """Move to a device (``"cpu"``, ``"cuda"``) and/or convert to a dtype.
+
+        The result stays in the graph: gradients flow back to the original tensor.
+        """
+        for arg in (device_or_dtype,):
+            if arg is None:
+                continue
+            if isinstance(arg, str) and (arg.startswith("cpu") or arg.startswith("cuda")):
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if dtype is not None and dtypes.resolve(dtype) != self.dtype:
+            out = _convert(out, dtype=dtypes.resolve(dtype))
+        if device is not None and backend.parse_device(device) != self.device:
+            out = _convert(out, device=backend.parse_device(device))
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=0):
+        return self.to(f"cuda:{device}")
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    # ----------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad=True):
+        """Ask (or stop asking) for this leaf's gradient; returns self."""
+        if requires_grad and not dtypes.is_floating(self.dtype):
+            raise RuntimeError(f"only floating-point tensors can require gradients, "
+                               f"got dtype {self.dtype}")
+        if not self._is_leaf and not requires_grad:
+            raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after ``backward()``."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a Tensor that replaces the gradient. Returns a handle
+        whose ``remove()`` unregisters it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def backward(self, grad=None, retain_graph=False):
+        """Compute d(self)/d(leaf) for every leaf that requires grad, into ``leaf.grad``.
+
+        ``grad`` is dL/d(self); it may be left out only when self holds one element
+        (then it is 1). Gradients add up across calls, as in PyTorch: call
+        ``zero_grad()`` between steps. The graph is freed afterwards unless
+        ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad "
+                               "(no input of it has requires_grad=True)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward() without a gradient works only on a tensor with "
+                                   f"one element; this one has shape {self.shape}. Pass "
+                                   f"grad=<a tensor of that shape> or reduce it first (.sum())")
+            grad = self.xp.ones_like(self.data)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else self.xp.asarray(grad)
+            if grad.shape != self.data.shape:
+                raise ValueError(f"backward(grad): grad has shape {tuple(grad.shape)} "
+                                 f"but the tensor has shape {self.shape}")
+
+        grads = {id(self): grad}  # node id -> dL/d(node), summed over its uses
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = _run_hooks(node._hooks, g)
+            if node._is_leaf or node._retains_grad:
+                node._accumulate_grad(g)
+            if node._is_leaf:
+                continue
+            if node._backward is _freed:
+                _freed()
+            _check_versions(node)
+            input_grads = node._backward(g)  # the chain rule, one op at a time
+            for parent, pg in zip(node._parents, input_grads):
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                grads[key] = pg if key not in grads else grads[key] + pg
+            if not retain_graph:
+                node._backward, node._parents, node._saved_versions = _freed, (), ()
+
+    def _accumulate_grad(self, g):
+        if g.dtype != self.dtype:
+            g = g.astype(self.dtype)
+        if g.shape != self.data.shape:  # a wrong op backward must not go unnoticed
+            raise RuntimeError(f"internal error: gradient of shape {tuple(g.shape)} "
+                               f"for a tensor of shape {self.shape}")
+        self.grad = Tensor(g) if self.grad is None else Tensor(self.grad.data + g)
+
+    # ----------------------------------------------------------------- in-place changes
+    def _mark_changed_in_place(self, what):
+        """Guard in-place changes, and bump the version so the graph can spot stale inputs."""
+        if grad_mode.enabled and self.requires_grad:
+            kind = "a leaf that requires grad" if self._is_leaf else "a tensor in a graph"
+            raise RuntimeError(f"{what}: {kind} can't be changed in place, since its gradient "
+                               f"would be wrong; use `with minigrad.no_grad():` (for updates) "
+                               f"or an out-of-place op (x = x + y)")
+        self._version += 1
+
+    def __setitem__(self, index, value):
+        self._mark_changed_in_place("tensor[...] = value")
+        self.data[_raw_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    def copy_(self, other):
+        """Copy ``other``'s values into this tensor (in place); returns self."""
+        self._mark_changed_in_place("copy_()")
+        source = other.data if isinstance(other, Tensor) else other
+        self.data[...] = backend.to_device(self.xp.asarray(source), self.device) \
+            if not isinstance(source, (int, float)) else source
+        return self
+
+    def fill_(self, value):
+        self._mark_changed_in_place("fill_()")
+        self.data[...] = value
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def add_(self, other, alpha=1):
+        self._mark_changed_in_place("add_()")
+        self.data += alpha * (other.data if isinstance(other, Tensor) else other)
+        return self
+
+    def sub_(self, other, alpha=1):
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other):
+        self._mark_changed_in_place("mul_()")
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self
+
+
+def from_op(data, parents, backward):
+    """Wrap an op's result as a Tensor and, when gradients are wanted, record the node.
+
+    ``backward(g)`` receives dL/d(result) and returns one gradient per parent (None
+    where there is nothing to send). Nothing is recorded under ``no_grad()`` or when
+    no parent requires grad, so inference builds no graph.
+    """
+    out = Tensor(data)
+    if grad_mode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._is_leaf = False
+                out._parents = parents
+                out._backward = backward
+                out._saved_versions = tuple(p._version for p in parents)
+                break
+    return out
+
+
+def _topological_order(root):
+    """Nodes that ``root`` depends on, each after all of its inputs. Iterative DFS."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _freed(*_):
+    raise RuntimeError("trying to backward through the graph a second time: its saved values "
+                       "were freed by the first backward(). Pass retain_graph=True to the first "
+                       "call if you need to go through it again")
+
+
+def _check_versions(node):
+    for parent, version in zip(node._parents, node._saved_versions):
+        if parent._version != version:
+            raise RuntimeError(
+                f"a tensor of shape {parent.shape} needed by the backward of "
+                f"'{_op_name(node._backward)}' was changed in place after it was used "
+                f"(version {version} -> {parent._version}); its gradient would be wrong. "
+                f"Use an out-of-place op or clone() it before changing it")
+
+
+def _run_hooks(hooks, g):
+    for hook in list(hooks):
+        replaced = hook(Tensor(g))
+        if replaced is not None:
+            g = replaced.data if isinstance(replaced, Tensor) else replaced
+    return g
+
+
+def _op_name(backward):
+    if backward is _freed or backward is None:
+        return "freed" if backward is _freed else None
+    return backward.__qualname__.split(".")[0]
+
+
+def _convert(x, dtype=None, device=None):
+    """Differentiable change of dtype and/or device."""
+    data = x.data
+    if device is not None:
+        data = backend.to_device(data, device)
+    if dtype is not None:
+        data = data.astype(dtype)
+    source_dtype, source_device = x.dtype, x.device
+
+    def to(g):  # the gradient goes back to where, and what, x was
+        return (backend.to_device(g, source_device).astype(source_dtype, copy=False),)
+    return from_op(data, (x,), to)
+
+
+def _raw_index(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
