@@ -1,0 +1,42 @@
+"""Shared fixtures: the backends to test on, and PyTorch as an optional oracle."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import backend
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_GPU = backend.gpu_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_gpu = pytest.mark.skip(reason="needs CuPy and a CUDA GPU")
+    for item in items:
+        if "gpu" in item.keywords and not HAS_GPU:
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def device(request):
+    """Run a test once on the CPU (NumPy) and once on the GPU (CuPy, skipped without one)."""
+    return request.param
+
+
+@pytest.fixture
+def torch():
+    """PyTorch as a second oracle; tests that take it are skipped where it isn't installed."""
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same seed, so failures reproduce."""
+    minigrad.manual_seed(0)
+    yield
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
