@@ -1,1 +1,4 @@
-"""Neural-network building blocks (arrive with the nn issue)."""
+"""Neural-network building blocks with ``torch.nn``'s names: modules, layers, losses, init."""
+from . import functional, init  # noqa: F401
+from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential  # noqa: F401
+from .module import Module, Parameter  # noqa: F401
