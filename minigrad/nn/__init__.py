@@ -2,3 +2,5 @@
 from . import functional, init  # noqa: F401
 from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
+from .recurrent import Bidirectional, Recurrent, RecurrentCell  # noqa: F401
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401

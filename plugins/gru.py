@@ -1,0 +1,67 @@
+"""The gated recurrent unit (Cho et al. 2014), in two forms.
+
+``gru`` — the form of PyTorch and cuDNN, the reset gate applied after the matrix product:
+
+    r  = σ(W_ir x + b_ir + W_hr h + b_hr)
+    z  = σ(W_iz x + b_iz + W_hz h + b_hz)
+    n  = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+    h' = (1 - z) ⊙ n + z ⊙ h
+
+``gru-v3`` — the form of Cho et al. and most textbooks, the reset gate applied to h:
+
+    n  = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
+
+Both keep PyTorch's layout: weight_ih stacks (W_ir; W_iz; W_in), weight_hh (W_hr; W_hz; W_hn).
+"""
+from minigrad import hookimpl
+from minigrad.nn import RecurrentCell
+from minigrad.nn import functional as F
+
+from ._weights import add_weights
+
+
+class GRUCell(RecurrentCell):
+    """PyTorch's GRU: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__(input_size, hidden_size)
+        add_weights(self, gates=3, bias=bias)
+
+    def project_inputs(self, x):
+        """(W_ir x + b_ir; W_iz x + b_iz; W_in x + b_in), for one step or all at once."""
+        return F.linear(x, self.weight_ih, self.bias_ih)
+
+    def step(self, x_projected, state):
+        (h,) = state
+        x_r, x_z, x_n = x_projected.chunk(3, dim=-1)
+        h_r, h_z, h_n = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, dim=-1)
+        r = (x_r + h_r).sigmoid()
+        z = (x_z + h_z).sigmoid()
+        n = (x_n + r * h_n).tanh()
+        h = (1 - z) * n + z * h
+        return h, (h,)
+
+    def forward(self, x, state):
+        return self.step(self.project_inputs(x), state)
+
+
+class GRUv3Cell(GRUCell):
+    """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
+
+    def step(self, x_projected, state):
+        (h,) = state
+        H = self.hidden_size
+        x_r, x_z, x_n = x_projected.chunk(3, dim=-1)
+        b_hh = (None, None) if self.bias_hh is None else (self.bias_hh[:2 * H], self.bias_hh[2 * H:])
+        h_r, h_z = F.linear(h, self.weight_hh[:2 * H], b_hh[0]).chunk(2, dim=-1)
+        r = (x_r + h_r).sigmoid()
+        z = (x_z + h_z).sigmoid()
+        n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_hh[1])).tanh()
+        h = (1 - z) * n + z * h
+        return h, (h,)
+
+
+@hookimpl
+def minigrad_register_cells(register):
+    register("gru", GRUCell, description="GRU, PyTorch/cuDNN form (reset after the product)")
+    register("gru-v3", GRUv3Cell, description="GRU, Cho et al. form (reset before the product)")

@@ -1,0 +1,80 @@
+"""Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of
+Gers et al. 2000), as torch.nn.LSTM computes it, gates in the order i, f, g, o:
+
+    i  = σ(W_ii x + b_ii + W_hi h + b_hi)        input gate
+    f  = σ(W_if x + b_if + W_hf h + b_hf)        forget gate
+    g  = tanh(W_ig x + b_ig + W_hg h + b_hg)     candidate cell
+    o  = σ(W_io x + b_io + W_ho h + b_ho)        output gate
+    c' = f ⊙ c + i ⊙ g
+    h' = o ⊙ tanh(c')
+
+The cell state c is the "constant error carousel": its gradient flows through
+c' = f ⊙ c + ... multiplied only by f, so with f near 1 it survives long delays.
+A new gate goes into the stacked weights (one more block of H rows) and into ``step``.
+
+Initialisation options: ``forget_bias=1.0`` starts f open (Jozefowicz et al. 2015);
+``chrono=T`` draws b_f = log(U(1, T - 1)) and b_i = -b_f (Tallec & Ollivier 2018),
+matching memories of up to about T steps.
+"""
+import numpy
+
+from minigrad import backend, creation, hookimpl, random
+from minigrad.nn import RecurrentCell
+from minigrad.nn import functional as F
+
+from ._weights import add_weights
+
+
+class LSTMCell(RecurrentCell):
+    """c' = f ⊙ c + i ⊙ g,  h' = o ⊙ tanh(c');  state (h, c)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, forget_bias=None, chrono=None):
+        super().__init__(input_size, hidden_size)
+        add_weights(self, gates=4, bias=bias)
+        if forget_bias is not None or chrono is not None:
+            if not bias:
+                raise ValueError("forget_bias and chrono initialise the biases; they need bias=True")
+            set_gate_biases(self, forget_bias, chrono)
+
+    def initial_state(self, batch_size):
+        zeros = creation.zeros(batch_size, self.hidden_size, dtype=self.dtype, device=self.device)
+        return zeros, zeros
+
+    def project_inputs(self, x):
+        """W_i· x + b_i· for the four gates, for one step or for all steps at once."""
+        return F.linear(x, self.weight_ih, self.bias_ih)
+
+    def step(self, x_projected, state):
+        h, c = state
+        gates = x_projected + F.linear(h, self.weight_hh, self.bias_hh)
+        i, f, g, o = gates.chunk(4, dim=-1)
+        i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+        c = f * c + i * g
+        h = o * c.tanh()
+        return h, (h, c)
+
+    def forward(self, x, state):
+        return self.step(self.project_inputs(x), state)
+
+
+def set_gate_biases(cell, forget_bias=None, chrono=None):
+    """Forget-gate bias or chrono initialisation, on bias_ih (bias_hh's gate rows are zeroed
+    so the sum is exactly the value asked for)."""
+    H = cell.hidden_size
+    b_ih = backend.to_numpy(cell.bias_ih.data).copy()
+    b_hh = backend.to_numpy(cell.bias_hh.data).copy()
+    if chrono is not None:
+        if chrono < 2:
+            raise ValueError(f"chrono needs the longest expected delay T >= 2, got {chrono}")
+        forget = numpy.log(random.generator().uniform(1, chrono - 1, H))
+        b_ih[H:2 * H], b_hh[H:2 * H] = forget, 0
+        b_ih[:H], b_hh[:H] = -forget, 0
+    elif forget_bias is not None:
+        b_ih[H:2 * H], b_hh[H:2 * H] = forget_bias, 0
+    cell.bias_ih.data[...] = backend.to_device(b_ih, cell.bias_ih.device)
+    cell.bias_hh.data[...] = backend.to_device(b_hh, cell.bias_hh.device)
+
+
+@hookimpl
+def minigrad_register_cells(register):
+    register("lstm", LSTMCell, description="LSTM with forget gate, gates i, f, g, o")
