@@ -1,0 +1,110 @@
+"""The task protocol: what a synthetic sequence task tells the trainer.
+
+A task makes fresh batches on the fly from a seeded NumPy generator, scores a model's
+outputs, and knows two reference points: the **baseline** (the loss of the best model
+with no memory — what a network that forgot everything still achieves) and when a run
+counts as **solved**. Tasks register through ``minigrad_register_tasks``::
+
+    @minigrad.hookimpl
+    def minigrad_register_tasks(register):
+        register("copy", CopyTask, description="remember K symbols over a delay")
+
+The model sees ``inputs`` (seq, batch, input_size) and emits ``outputs`` (seq, batch,
+output_size), one vector per time step; the task decides which steps count.
+"""
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Optional, Sequence
+
+import numpy
+
+
+@dataclass(frozen=True)
+class Option:
+    """One parameter of a task, with its default and the values it allows."""
+    name: str
+    default: Any
+    help: str = ""
+    type: type = int
+    min: Optional[float] = None
+    max: Optional[float] = None
+    choices: Optional[Sequence[Any]] = None
+
+    def validate(self, value, task_name):
+        where = f"task {task_name!r}: option {self.name!r}"
+        try:
+            value = self.type(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where} must be {self.type.__name__}, got {value!r}") from None
+        if self.type is int and isinstance(value, float):
+            raise ValueError(f"{where} must be an integer, got {value!r}")
+        if self.min is not None and value < self.min:
+            raise ValueError(f"{where} must be at least {self.min}, got {value}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"{where} must be at most {self.max}, got {value}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"{where} must be one of {list(self.choices)}, got {value!r}")
+        return value
+
+
+class Batch(NamedTuple):
+    """One batch of a task. ``inputs`` is float32 (seq, batch, input_size); ``targets``
+    and ``mask`` are whatever the task's ``loss`` and ``metric`` read (for per-step
+    classification: int64 (seq, batch) class indices, and a bool (seq, batch) mask of
+    the scored steps)."""
+    inputs: numpy.ndarray
+    targets: numpy.ndarray
+    mask: Optional[numpy.ndarray] = None
+
+
+class Task:
+    """Base class of the tasks. A subclass declares ``options`` and implements the rest.
+
+    Attributes a task provides after ``__init__``:
+      ``input_size``, ``output_size``, ``seq_len`` and ``metric_name`` (e.g. "accuracy").
+    """
+
+    name = "task"
+    description = ""
+    source = ""                       # the paper the task comes from
+    options: Sequence[Option] = ()
+    metric_name = "accuracy"
+    higher_is_better = True
+
+    def __init__(self, **values):
+        known = {o.name: o for o in self.options}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            allowed = ", ".join(known) or "none"
+            raise ValueError(f"task {self.name!r} does not take the option(s) "
+                             f"{', '.join(unknown)} (its options: {allowed})")
+        for option in self.options:
+            value = values.get(option.name, option.default)
+            setattr(self, option.name, option.validate(value, self.name))
+
+    def settings(self):
+        """The task's option values, e.g. {"length": 10, "delay": 50}."""
+        return {o.name: getattr(self, o.name) for o in self.options}
+
+    def batch(self, batch_size, rng):
+        """A fresh ``Batch`` drawn from ``rng`` (a ``numpy.random.Generator``)."""
+        raise NotImplementedError
+
+    def loss(self, outputs, batch):
+        """The training loss (a scalar Tensor) of ``outputs`` (seq, batch, output_size)."""
+        raise NotImplementedError
+
+    def metric(self, outputs, batch):
+        """The task's score as a float (higher or lower is better: ``higher_is_better``)."""
+        raise NotImplementedError
+
+    def baseline(self):
+        """The loss of the best predictor with no memory of the inputs."""
+        raise NotImplementedError
+
+    def solved(self, loss, score):
+        """Whether a run with this held-out loss and score has solved the task."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({args})"
