@@ -238,6 +238,7 @@ class Tensor:
                                  f"but the tensor has shape {self.shape}")
 
         grads = {id(self): grad}  # node id -> dL/d(node), summed over its uses
+        owned = set()  # ids whose gradient array is ours alone, so it may be added into
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
@@ -256,7 +257,13 @@ class Tensor:
                 if pg is None or not parent.requires_grad:
                     continue
                 key = id(parent)
-                grads[key] = pg if key not in grads else grads[key] + pg
+                if isinstance(pg, SliceGrad):
+                    pg.add_into(grads, owned, key, parent)
+                elif key in grads:
+                    grads[key] = grads[key] + pg
+                    owned.add(key)
+                else:
+                    grads[key] = pg
             if not retain_graph:
                 node._backward, node._parents, node._saved_versions = _freed, (), ()
 
@@ -330,6 +337,30 @@ def from_op(data, parents, backward):
                 out._saved_versions = tuple(p._version for p in parents)
                 break
     return out
+
+
+class SliceGrad:
+    """The gradient of ``x[index]`` seen from x: ``value`` at ``index``, zero elsewhere.
+
+    Rather than building a full array of zeros for every slice (a loop over the time
+    steps of a sequence would make one per step), the backward pass adds ``value``
+    into one gradient array for x, at ``index``.
+    """
+    __slots__ = ("index", "value", "advanced")
+
+    def __init__(self, index, value, advanced=False):
+        self.index, self.value, self.advanced = index, value, advanced
+
+    def add_into(self, grads, owned, key, parent):
+        if key not in owned:  # allocate (or copy a shared array) once
+            current = grads.get(key)
+            grads[key] = (parent.xp.zeros(parent.shape, dtype=self.value.dtype)
+                          if current is None else current.copy())
+            owned.add(key)
+        if self.advanced:  # repeated indices must add up
+            backend.scatter_add(grads[key], self.index, self.value)
+        else:
+            grads[key][self.index] += self.value
 
 
 def _topological_order(root):

@@ -14,7 +14,7 @@
 Both keep PyTorch's layout: weight_ih stacks (W_ir; W_iz; W_in), weight_hh (W_hr; W_hz; W_hn).
 """
 from minigrad import hookimpl
-from minigrad.nn import RecurrentCell
+from minigrad.nn import RecurrentCell, fused
 from minigrad.nn import functional as F
 
 from ._weights import add_weights
@@ -27,13 +27,9 @@ class GRUCell(RecurrentCell):
         super().__init__(input_size, hidden_size)
         add_weights(self, gates=3, bias=bias)
 
-    def project_inputs(self, x):
-        """(W_ir x + b_ir; W_iz x + b_iz; W_in x + b_in), for one step or all at once."""
-        return F.linear(x, self.weight_ih, self.bias_ih)
-
-    def step(self, x_projected, state):
+    def forward(self, x, state):
         (h,) = state
-        x_r, x_z, x_n = x_projected.chunk(3, dim=-1)
+        x_r, x_z, x_n = F.linear(x, self.weight_ih, self.bias_ih).chunk(3, dim=-1)
         h_r, h_z, h_n = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, dim=-1)
         r = (x_r + h_r).sigmoid()
         z = (x_z + h_z).sigmoid()
@@ -41,24 +37,33 @@ class GRUCell(RecurrentCell):
         h = (1 - z) * n + z * h
         return h, (h,)
 
-    def forward(self, x, state):
-        return self.step(self.project_inputs(x), state)
+    # The fast path the runner takes: W_ih x + b_ih for all steps in one product, then
+    # one fused op per step (minigrad/nn/fused.py) for everything after the products.
+    def project_inputs(self, inputs):
+        return F.linear(inputs, self.weight_ih, self.bias_ih)
+
+    def step(self, x_projected, state):
+        (h,) = state
+        h = fused.gru_step(x_projected, F.linear(h, self.weight_hh, self.bias_hh), h)
+        return h, (h,)
 
 
 class GRUv3Cell(GRUCell):
     """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
 
-    def step(self, x_projected, state):
+    def forward(self, x, state):
         (h,) = state
         H = self.hidden_size
-        x_r, x_z, x_n = x_projected.chunk(3, dim=-1)
-        b_hh = (None, None) if self.bias_hh is None else (self.bias_hh[:2 * H], self.bias_hh[2 * H:])
-        h_r, h_z = F.linear(h, self.weight_hh[:2 * H], b_hh[0]).chunk(2, dim=-1)
+        x_r, x_z, x_n = F.linear(x, self.weight_ih, self.bias_ih).chunk(3, dim=-1)
+        b_rz, b_n = (None, None) if self.bias_hh is None else (self.bias_hh[:2 * H], self.bias_hh[2 * H:])
+        h_r, h_z = F.linear(h, self.weight_hh[:2 * H], b_rz).chunk(2, dim=-1)
         r = (x_r + h_r).sigmoid()
         z = (x_z + h_z).sigmoid()
-        n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_hh[1])).tanh()
+        n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_n)).tanh()
         h = (1 - z) * n + z * h
         return h, (h,)
+
+    project_inputs = RecurrentCell.project_inputs  # no fused step for this form: plain forward
 
 
 @hookimpl

@@ -10,7 +10,8 @@ Gers et al. 2000), as torch.nn.LSTM computes it, gates in the order i, f, g, o:
 
 The cell state c is the "constant error carousel": its gradient flows through
 c' = f ⊙ c + ... multiplied only by f, so with f near 1 it survives long delays.
-A new gate goes into the stacked weights (one more block of H rows) and into ``step``.
+A new gate goes into the stacked weights (one more block of H rows) and into
+``forward``; a cell with a changed ``forward`` should drop the fused ``step`` below.
 
 Initialisation options: ``forget_bias=1.0`` starts f open (Jozefowicz et al. 2015);
 ``chrono=T`` draws b_f = log(U(1, T - 1)) and b_i = -b_f (Tallec & Ollivier 2018),
@@ -19,7 +20,7 @@ matching memories of up to about T steps.
 import numpy
 
 from minigrad import backend, creation, hookimpl, random
-from minigrad.nn import RecurrentCell
+from minigrad.nn import RecurrentCell, fused
 from minigrad.nn import functional as F
 
 from ._weights import add_weights
@@ -40,21 +41,24 @@ class LSTMCell(RecurrentCell):
         zeros = creation.zeros(batch_size, self.hidden_size, dtype=self.dtype, device=self.device)
         return zeros, zeros
 
-    def project_inputs(self, x):
-        """W_i· x + b_i· for the four gates, for one step or for all steps at once."""
-        return F.linear(x, self.weight_ih, self.bias_ih)
-
-    def step(self, x_projected, state):
+    def forward(self, x, state):
         h, c = state
-        gates = x_projected + F.linear(h, self.weight_hh, self.bias_hh)
+        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
         i, f, g, o = gates.chunk(4, dim=-1)
         i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
         c = f * c + i * g
         h = o * c.tanh()
         return h, (h, c)
 
-    def forward(self, x, state):
-        return self.step(self.project_inputs(x), state)
+    # The fast path the runner takes: W_ih x + b_ih for all steps in one product, then
+    # one fused op per step (minigrad/nn/fused.py) for everything after the products.
+    def project_inputs(self, inputs):
+        return F.linear(inputs, self.weight_ih, self.bias_ih)
+
+    def step(self, x_projected, state):
+        h, c = state
+        hc = fused.lstm_step(x_projected + F.linear(h, self.weight_hh, self.bias_hh), c)
+        return hc[0], (hc[0], hc[1])
 
 
 def set_gate_biases(cell, forget_bias=None, chrono=None):

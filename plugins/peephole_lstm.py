@@ -13,7 +13,7 @@ With the peephole weights at zero it is exactly the ``lstm`` cell.
 import math
 
 from minigrad import creation, hookimpl
-from minigrad.nn import Parameter, init
+from minigrad.nn import Parameter, RecurrentCell, init
 from minigrad.nn import functional as F
 
 from .lstm import LSTMCell
@@ -28,9 +28,9 @@ class PeepholeLSTMCell(LSTMCell):
         for name in ("weight_ci", "weight_cf", "weight_co"):
             setattr(self, name, init.uniform_(Parameter(creation.zeros(hidden_size)), -bound, bound))
 
-    def step(self, x_projected, state):
+    def forward(self, x, state):
         h, c = state
-        gates = x_projected + F.linear(h, self.weight_hh, self.bias_hh)
+        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
         i, f, g, o = gates.chunk(4, dim=-1)
         i = (i + self.weight_ci * c).sigmoid()
         f = (f + self.weight_cf * c).sigmoid()
@@ -38,6 +38,8 @@ class PeepholeLSTMCell(LSTMCell):
         o = (o + self.weight_co * c).sigmoid()
         h = o * c.tanh()
         return h, (h, c)
+
+    project_inputs = RecurrentCell.project_inputs  # no fused step for peepholes: plain forward
 
 
 @hookimpl

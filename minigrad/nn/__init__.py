@@ -4,3 +4,5 @@ from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential
 from .module import Module, Parameter  # noqa: F401
 from .recurrent import Bidirectional, Recurrent, RecurrentCell  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
+from .sequence_model import SequenceModel  # noqa: F401
+from . import fused  # noqa: F401

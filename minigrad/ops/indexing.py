@@ -2,7 +2,7 @@
 import numpy
 
 from .. import backend
-from ..tensor import Tensor, from_op
+from ..tensor import SliceGrad, Tensor, from_op
 from .common import normalize_dims
 
 
@@ -10,7 +10,7 @@ def getitem(x, index):
     """``x[index]`` with ints, slices (steps too), None, ``...``, bool masks and integer
     arrays, lists or tensors.
 
-    The backward writes the gradient back into a zero tensor at the same positions;
+    The backward sends the gradient back to the same positions of x (zero elsewhere);
     an element picked several times (``x[[0, 0]]``) gets the sum of its gradients.
     """
     index = _to_backend_index(index, x)
@@ -22,12 +22,7 @@ def getitem(x, index):
     advanced = _is_advanced(index)
 
     def getitem_backward(g):
-        full = x.xp.zeros(x.shape, dtype=g.dtype)
-        if advanced:
-            backend.scatter_add(full, index, g)
-        else:
-            full[index] = g
-        return (full,)
+        return (SliceGrad(index, g, advanced),)
     return from_op(x.xp.asarray(out), (x,), getitem_backward)
 
 
