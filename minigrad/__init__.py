@@ -7,6 +7,7 @@
     tensor([2., 4., 6.])
 """
 from . import ops  # noqa: F401 - attaches the ops to Tensor as methods
+from . import nn, optim  # noqa: F401
 from .backend import gpu_available
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .dtypes import bool, float16, float32, float64, int32, int64, long  # noqa: A004

@@ -1,5 +1,5 @@
 """Neural-network building blocks with ``torch.nn``'s names: modules, layers, losses, init."""
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
 from .recurrent import Bidirectional, Recurrent, RecurrentCell  # noqa: F401
