@@ -28,15 +28,18 @@ class _GradMode(contextlib.ContextDecorator):
         return False
 
 
-def no_grad():
-    """Context manager and decorator: ops inside record no graph (evaluation, updates).
+def no_grad(function=None):
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): ops inside record
+    no graph (evaluation, parameter updates).
 
     >>> with minigrad.no_grad():
     ...     y = model(x)          # y.requires_grad is False
     """
-    return _GradMode(False)
+    mode = _GradMode(False)
+    return mode if function is None else mode(function)
 
 
-def enable_grad():
+def enable_grad(function=None):
     """Context manager and decorator that turns recording back on inside ``no_grad``."""
-    return _GradMode(True)
+    mode = _GradMode(True)
+    return mode if function is None else mode(function)

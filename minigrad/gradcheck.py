@@ -76,6 +76,7 @@ def _project(outputs, projections):
 
 
 def _numerical_gradient(objective, x, eps):
+    x.data = x.xp.ascontiguousarray(x.data)  # so that the flat view below is x itself
     flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
     grad = numpy.zeros(flat.shape[0])
     with grad_mode.no_grad():

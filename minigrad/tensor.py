@@ -273,7 +273,10 @@ class Tensor:
         if g.shape != self.data.shape:  # a wrong op backward must not go unnoticed
             raise RuntimeError(f"internal error: gradient of shape {tuple(g.shape)} "
                                f"for a tensor of shape {self.shape}")
-        self.grad = Tensor(g) if self.grad is None else Tensor(self.grad.data + g)
+        if self.grad is None:  # an array of its own: g may be shared with other tensors'
+            self.grad = Tensor(g.copy())  # gradients (x + y) or a read-only view (sum)
+        else:
+            self.grad = Tensor(self.grad.data + g)
 
     # ----------------------------------------------------------------- in-place changes
     def _mark_changed_in_place(self, what):

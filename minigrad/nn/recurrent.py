@@ -203,10 +203,16 @@ class Recurrent(Module):
             return None
         components = (state,) if not isinstance(state, (tuple, list)) else tuple(state)
         expected = self.num_layers * (2 if self.bidirectional else 1)
-        for c in components:
-            if c.ndim != 3 or c.shape[0] != expected or c.shape[1] != batch:
+        template = self.cells[0][0].initial_state(batch)  # what one cell's state looks like
+        if len(components) != len(template):
+            parts = f"{len(template)} tensor{'s' if len(template) != 1 else ''}"
+            raise ValueError(f"{type(self).__name__}: the {self.cell_name} cell's state is "
+                             f"{parts}, so the initial state must be too; got {len(components)}")
+        for c, t in zip(components, template):
+            shape = (expected, *t.shape)
+            if tuple(c.shape) != shape:
                 raise ValueError(f"{type(self).__name__}: each initial state tensor must be "
-                                 f"({expected}, {batch}, hidden), got {c.shape}")
+                                 f"{shape}, got {tuple(c.shape)}")
         return [tuple(c[k] for c in components) for k in range(expected)]
 
     def extra_repr(self):

@@ -49,19 +49,31 @@ def div(a, b):
 
 
 def pow(a, b):  # noqa: A001 - Tensor.__pow__
-    """a ** b.   d/da = b·a^(b-1),  d/db = a^b·ln a."""
+    """a ** b.   d/da = b·a^(b-1),  d/db = a^b·ln a.
+
+    As in PyTorch, d/da is 0 where b = 0 and d/db is 0 where a = 0 and b >= 0 (the
+    formulas alone would give 0·inf = nan there).
+    """
     if not isinstance(b, Tensor):  # the common case: a constant exponent
         exponent = b
 
         def pow_backward(g):
-            return (g * exponent * a.data ** (exponent - 1),)
+            with numpy.errstate(divide="ignore", invalid="ignore"):
+                return (g * a.xp.where(exponent == 0, 0, exponent * a.data ** (exponent - 1)),)
         return from_op(a.data ** exponent, (a,), pow_backward)
     a, b = operands(a, b, "pow")
     out = a.data ** b.data
+    xp = a.xp
 
+    @numpy.errstate(divide="ignore", invalid="ignore")  # the inf/nan that where() drops
     def pow_backward(g):
-        ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape) if a.requires_grad else None
-        gb = unbroadcast(g * out * a.xp.log(a.data), b.shape) if b.requires_grad else None
+        ga = gb = None
+        if a.requires_grad:
+            da = xp.where(b.data == 0, 0, b.data * a.data ** (b.data - 1))
+            ga = unbroadcast(g * da, a.shape)
+        if b.requires_grad:
+            db = xp.where((a.data == 0) & (b.data >= 0), 0, out * xp.log(a.data))
+            gb = unbroadcast(g * db, b.shape)
         return ga, gb
     return from_op(out, (a, b), pow_backward)
 
@@ -107,6 +119,8 @@ def matmul(a, b):
         raise RuntimeError(f"matmul: expected both tensors on the same device, "
                            f"got {a.device} and {b.device}")
     _check_matmul_shapes(a.shape, b.shape)
+    if a.ndim > 2 and b.ndim == 2:  # (..., k) @ (k, n): one 2-D product, not a batch of them
+        return _matmul_folded(a, b)
     a2 = a.data if a.ndim > 1 else a.data[None, :]
     b2 = b.data if b.ndim > 1 else b.data[:, None]
     out = a2 @ b2
@@ -128,6 +142,22 @@ def matmul(a, b):
     return from_op(out, (a, b), matmul_backward)
 
 
+def _matmul_folded(a, b):
+    """(..., k) @ (k, n) as (rows, k) @ (k, n), rows = the product of the leading sizes.
+    The same numbers; but one large product is much faster than many small ones, and
+    dL/dB comes out summed over the rows directly."""
+    k, n = b.shape
+    a_rows = a.data.reshape(-1, k)
+    out = (a_rows @ b.data).reshape(a.shape[:-1] + (n,))
+
+    def matmul_backward(g):
+        g_rows = g.reshape(-1, n)
+        ga = (g_rows @ b.data.T).reshape(a.shape) if a.requires_grad else None
+        gb = a_rows.T @ g_rows if b.requires_grad else None
+        return ga, gb
+    return from_op(out, (a, b), matmul_backward)
+
+
 def _check_matmul_shapes(sa, sb):
     if not sa or not sb:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -136,6 +166,8 @@ def _check_matmul_shapes(sa, sb):
     if inner_a != inner_b:
         raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied "
                          f"({inner_a} != {inner_b})")
+    if len(sa) <= 2 or len(sb) <= 2:
+        return
     try:
         numpy.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:

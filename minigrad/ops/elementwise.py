@@ -1,4 +1,7 @@
 """Element-by-element functions, each with its derivative beside it, and comparisons."""
+import numpy
+
+from .. import dtypes
 from ..tensor import Tensor, from_op
 from .common import as_tensor, operands, unbroadcast
 
@@ -84,6 +87,9 @@ def _select_larger(a, b, name, sign):
 
 def where(condition, a, b):
     """``a`` where ``condition`` holds, else ``b``. Gradients follow the chosen side."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers
+        like = condition if isinstance(condition, Tensor) else Tensor(numpy.asarray(condition))
+        a = Tensor(like.xp.asarray(a, dtype=dtypes.default_float))
     if isinstance(a, Tensor):
         b = as_tensor(b, a)
     else:

@@ -4,6 +4,8 @@
 reduced dimensions with size 1, as in PyTorch. The backward of a reduction spreads
 the gradient back over the elements that were reduced.
 """
+import builtins
+
 from ..tensor import Tensor, from_op
 from .common import normalize_dims, restore_reduced
 
@@ -31,7 +33,7 @@ def var(x, dim=None, keepdim=False, *, unbiased=True, correction=None):
     axes = normalize_dims(dim, x.ndim)
     count = _count(x.shape, axes)
     centred = x - mean(x, axes, keepdim=True)
-    return sum(centred * centred, axes, keepdim) / max(count - correction, 0)
+    return sum(centred * centred, axes, keepdim) / builtins.max(count - correction, 0)
 
 
 def _count(shape, axes):

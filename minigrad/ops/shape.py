@@ -46,7 +46,7 @@ def permute(x, *dims):
         raise ValueError(f"permute: {dims} is not an ordering of the {x.ndim} dimensions "
                          f"of a tensor of shape {x.shape}")
     dims = tuple(d % x.ndim for d in dims)
-    inverse = tuple(numpy.argsort(dims))
+    inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
     return from_op(x.data.transpose(dims), (x,), lambda g: (g.transpose(inverse),))
 
 
