@@ -22,3 +22,4 @@ from .tensor import Tensor
 __version__ = "0.1.0"
 from .plugin_manager import (AmbiguousNameError, UnknownNameError, cells, get_cell,  # noqa: F401
                              get_task, get_wrapper, hookimpl, plugin_errors, tasks, wrappers)
+from .training import compare, train  # noqa: F401
