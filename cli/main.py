@@ -1,10 +1,273 @@
-"""The ``minigrad`` command: a Click group whose commands call minigrad's Python API."""
+"""The ``minigrad`` command: parses, calls minigrad's Python API, prints.
+
+    minigrad compare --cells rnn,gru,lstm --task copy
+    minigrad train --cell lstm --task adding --save lstm.npz
+    minigrad tasks | cells | plugins [--json]
+
+Bad usage (an unknown name, a zero size, an option the task doesn't take, an
+unwritable --out) exits with status 2 and one line, before any training starts.
+Progress goes to stderr; results to stdout.
+"""
+import contextlib
+import json
+import sys
+
 import click
 
 import minigrad
+
+from . import output
+
+_DEFAULTS = None
+
+
+def defaults():
+    """The trainer's defaults (imported lazily, so `minigrad --help` stays light)."""
+    global _DEFAULTS
+    if _DEFAULTS is None:
+        from minigrad.training import TrainConfig
+        _DEFAULTS = TrainConfig()
+    return _DEFAULTS
+
+
+def _default(name):
+    return lambda: getattr(defaults(), name)
+
+
+def training_options(command):
+    """The options every command that trains shares (defaults: minigrad.training.TrainConfig)."""
+    positive = click.IntRange(min=1)
+    options = [
+        click.option("--hidden", type=positive, default=_default("hidden"), show_default="128",
+                     help="Hidden units per layer."),
+        click.option("--layers", type=positive, default=_default("layers"), show_default="1",
+                     help="Stacked recurrent layers."),
+        click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]),
+                     default=_default("optimizer"), show_default="adam"),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+                     default=_default("lr"), show_default="0.01", help="Learning rate."),
+        click.option("--batch", type=positive, default=_default("batch"), show_default="32",
+                     help="Sequences per training step."),
+        click.option("--steps", type=positive, default=_default("steps"), show_default="2000",
+                     help="Most training steps per run."),
+        click.option("--clip", type=click.FloatRange(min=0), default=_default("clip"),
+                     show_default="1.0", help="Clip the global gradient norm (0: off)."),
+        click.option("--forget-bias", type=float, default=None,
+                     help="Initial forget-gate bias (LSTM family), e.g. 1.0."),
+        click.option("--init", type=click.Choice(["default", "orthogonal", "identity", "chrono"]),
+                     default=_default("init"), show_default="default",
+                     help="Recurrent weight init (chrono: LSTM family)."),
+        click.option("--tbptt", type=positive, default=None,
+                     help="Truncated BPTT length in steps (default: full BPTT)."),
+        click.option("--eval-every", type=positive, default=_default("eval_every"),
+                     show_default="50", help="Steps between evaluations on fresh data."),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+        click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N."),
+        click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
+                     show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _train_kwargs(params):
+    names = ("hidden", "layers", "optimizer", "lr", "batch", "steps", "clip", "forget_bias",
+             "init", "tbptt", "eval_every", "seed", "device", "dtype")
+    kwargs = {name: params[name] for name in names}
+    kwargs["clip"] = kwargs["clip"] or None
+    return kwargs
+
+
+@contextlib.contextmanager
+def bad_usage():
+    """Inside: the API's errors about bad input become exit status 2 with one line."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError) as error:
+        message = error.args[0] if error.args else str(error)
+        raise click.UsageError(str(message)) from None
+
+
+def parse_task_options(task_name, extra_args):
+    """``--length 10 --delay=50`` (left over after Click's own options) -> task options,
+    checked against what the task declares."""
+    from minigrad.plugin_manager import get_task
+    spec = get_task(task_name)
+    declared = {o.name: o for o in spec.factory.options}
+    values, args = {}, list(extra_args)
+    while args:
+        token = args.pop(0)
+        if not token.startswith("--"):
+            raise click.UsageError(f"unexpected argument {token!r}")
+        name, _, value = token[2:].partition("=")
+        key = name.replace("-", "_")
+        if key not in declared:
+            allowed = ", ".join("--" + n.replace("_", "-") for n in declared) or "none"
+            raise click.UsageError(f"no such option --{name} (for task {task_name!r}: "
+                                   f"{allowed}; for training: see --help)")
+        if not value:
+            if not args:
+                raise click.UsageError(f"option --{name} needs a value")
+            value = args.pop(0)
+        values[key] = value
+    return values
+
+
+def _split_names(values):
+    names = []
+    for value in values:
+        names += [v.strip() for v in value.split(",") if v.strip()]
+    return names
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(minigrad.__version__, prog_name="minigrad")
 def main():
-    """minigrad: train and compare recurrent cells on long-dependency tasks."""
+    """minigrad: train and compare recurrent cells on long-dependency tasks.
+
+    Start with:  minigrad compare --cells rnn,gru,lstm --task copy
+    """
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--cells", "cells", multiple=True, required=True,
+              help="Cells to compare, by comma or repeated: rnn,gru,lstm (see `minigrad cells`).")
+@click.option("--task", required=True, help="Task name (see `minigrad tasks`), e.g. copy.")
+@training_options
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Runs per cell, seeds seed..seed+N-1 (results as mean ± std).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Write results.json, curves.csv and curves.png into this folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.pass_context
+def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
+    """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
+    are listed by `minigrad tasks`."""
+    from minigrad.plugin_manager import get_cell
+    from minigrad.training import TrainConfig, compare as run_compare, make_task
+    with bad_usage():  # everything is checked before the first training step
+        names = _split_names(cells)
+        if not names:
+            raise ValueError("--cells needs at least one cell name")
+        for name in names:
+            get_cell(name)
+        task_object = make_task(task, **parse_task_options(task, ctx.args))
+        kwargs = _train_kwargs(params)
+        TrainConfig(**kwargs)
+        out_dir = output.prepare_out_dir(out) if out else None
+    progress = output.Progress(quiet, kwargs["steps"])
+    if not quiet:
+        click.echo(output.describe_setup(task, task_object, kwargs, seeds), err=True)
+    comparison = run_compare(names, task_object, seeds=seeds, on_run_start=progress.start,
+                             callback=progress.update, **kwargs)
+    progress.close()
+    if out_dir:
+        notes = output.write_outputs(comparison, out_dir)
+        for note in notes:
+            click.echo(note, err=True)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), indent=2, default=output.json_default))
+    else:
+        click.echo(output.comparison_table(comparison))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--cell", required=True, help="Cell name (see `minigrad cells`).")
+@click.option("--task", required=True, help="Task name (see `minigrad tasks`).")
+@training_options
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the trained model's parameters to this .npz checkpoint.")
+@click.option("--load", "load_path", type=click.Path(dir_okay=False), default=None,
+              help="Start from the parameters in this checkpoint.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.pass_context
+def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
+    """Train one cell on a task (optionally from, and to, a checkpoint)."""
+    from minigrad.plugin_manager import get_cell
+    from minigrad.training import IncompatibleCheckpoint, TrainConfig, make_task
+    from minigrad.training import train as run_train
+    with bad_usage():  # everything is checked before the first training step
+        get_cell(cell)
+        task_object = make_task(task, **parse_task_options(task, ctx.args))
+        kwargs = _train_kwargs(params)
+        TrainConfig(**kwargs)
+        initial = output.read_checkpoint(load_path) if load_path else None
+        if save_path:
+            output.check_writable_file(save_path)
+    progress = output.Progress(quiet, kwargs["steps"])
+    if not quiet:
+        click.echo(output.describe_setup(task, task_object, kwargs, 1), err=True)
+    progress.start(cell, kwargs["seed"])
+    try:
+        result = run_train(cell, task_object, callback=progress.update, initial_state=initial,
+                           **kwargs)
+    except IncompatibleCheckpoint as error:
+        progress.close()
+        raise click.UsageError(f"--load {load_path}: {error}") from None
+    progress.close()
+    if save_path:
+        minigrad.save(result.model.state_dict(), save_path)
+        click.echo(f"saved the model's parameters to {save_path}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=output.json_default))
+    else:
+        click.echo(output.run_summary(result))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def tasks(as_json):
+    """List the registered tasks with their options and defaults."""
+    import minigrad.plugin_manager as pm
+    rows = []
+    for name, spec in sorted(pm.tasks().items()):
+        rows.append({"name": name, "description": spec.description, "plugin": spec.plugin,
+                     "distribution": spec.distribution,
+                     "options": [{"name": o.name, "flag": "--" + o.name.replace("_", "-"),
+                                  "default": o.default, "help": o.help}
+                                 for o in getattr(spec.factory, "options", ())]})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=output.json_default))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  ({row['distribution']})  {row['description']}")
+        for opt in row["options"]:
+            click.echo(f"    {opt['flag']:<16} default {opt['default']!s:<8} {opt['help']}")
+    output.echo_plugin_errors()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def cells(as_json):
+    """List the registered cells (bi-<cell> wrapped ones included)."""
+    import minigrad.plugin_manager as pm
+    rows = [{"name": name, "description": spec.description, "plugin": spec.plugin,
+             "distribution": spec.distribution} for name, spec in sorted(pm.cells().items())]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r["name"]) for r in rows), default=4)
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['distribution']}]")
+    output.echo_plugin_errors()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def plugins(as_json):
+    """List the loaded plugins: name, distribution, version, hooks, and any error."""
+    import minigrad.plugin_manager as pm
+    rows = [output.plugin_row(p) for p in pm.plugins()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        status = f"ERROR: {row['error']}" if row["error"] else ", ".join(row["hooks"])
+        click.echo(f"{row['name']}  {row['distribution']} {row['version'] or ''}  {status}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
