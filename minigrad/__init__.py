@@ -17,6 +17,7 @@ from .ops import (abs, cat, chunk, clamp, dropout, exp, log, log_softmax, logsum
                   matmul, maximum, mean, minimum, one_hot, relu, sigmoid, softmax, split,
                   sqrt, stack, sum, tanh, where)
 from .random import manual_seed
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"

@@ -1,0 +1,235 @@
+"""Checkpoints: ``save(obj, path)`` and ``load(path)``, as ``.npz`` files read without pickle.
+
+    minigrad.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100},
+                  "run/ckpt.npz")
+    checkpoint = minigrad.load("run/ckpt.npz")
+    model.load_state_dict(checkpoint["model"])
+
+File layout: an ordinary, uncompressed NumPy ``.npz`` (a zip of ``.npy`` members) holding
+
+* ``a0.npy``, ``a1.npy``, ...  one member per array in ``obj``, dtype and shape as saved;
+* ``minigrad_header.npy``      a 0-d string array whose text is JSON::
+
+      {"format": "minigrad-checkpoint", "version": 1,
+       "root": {"dict": [["model", {"dict": [["weight_ih_l0", {"tensor": "a0"}], ...]}],
+                         ["step", 100]]}}
+
+In ``root`` a JSON number, string, true/false or null stands for that Python value. Anything
+else is an object with one key that names its kind: ``{"dict": [[key, value], ...]}`` (str or
+int keys, order kept), ``{"list": [...]}``, ``{"tuple": [...]}``, and the array leaves
+``{"tensor": member}``, ``{"array": member}`` and ``{"scalar": member}`` (a NumPy scalar).
+
+``load`` never unpickles anything: it reads with ``numpy.load(..., allow_pickle=False)`` and
+checks the header before trusting it. ``save`` writes a temporary file beside ``path`` and
+renames it over ``path`` only once it is complete, so a crash never leaves half a checkpoint.
+"""
+import contextlib
+import errno
+import json
+import os
+import sys
+import uuid
+import zipfile
+
+import numpy
+
+from . import backend
+from .tensor import Tensor
+
+FORMAT = "minigrad-checkpoint"
+VERSION = 1
+HEADER = "minigrad_header"  # the name of the header member (numpy adds ".npy")
+
+
+class CheckpointError(ValueError):
+    """The file is not a checkpoint ``load`` can trust: truncated, corrupt or foreign."""
+
+
+# ---------------------------------------------------------------------------- save
+def save(obj, path):
+    """Write ``obj`` to ``path`` (exactly that path; no ``.npz`` is appended).
+
+    ``obj`` is a dict whose values may be Tensors, NumPy or CuPy arrays, NumPy scalars,
+    ``int``, ``float``, ``bool``, ``str``, ``None``, lists, tuples and dicts with str or int
+    keys, nested freely. Anything else raises TypeError naming where it was found.
+    """
+    if not isinstance(obj, dict):
+        raise TypeError(f"save() takes a dict (such as a state_dict), got {type(obj).__name__}")
+    members = {}
+    root = _encode(obj, members, "")  # may raise TypeError: before any file is touched
+    members[HEADER] = numpy.array(json.dumps({"format": FORMAT, "version": VERSION,
+                                              "root": root}))
+    _write_atomically(os.fspath(path), members)
+
+
+def _encode(value, members, where):
+    """The JSON node that stands for ``value``; its arrays are added to ``members``."""
+    if isinstance(value, Tensor):
+        return _array_node("tensor", backend.to_numpy(value.data), members, where)
+    if isinstance(value, numpy.generic):  # before float: numpy.float64 is a float
+        return _array_node("scalar", numpy.asarray(value), members, where)
+    if isinstance(value, numpy.ndarray) or _is_cupy_array(value):
+        return _array_node("array", backend.to_numpy(value), members, where)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        pairs = []
+        for key, item in value.items():
+            if not _valid_key(key):
+                raise TypeError(f"{where or 'top level'}: cannot save a dict key of type "
+                                f"{type(key).__name__} ({key!r}); keys must be str or int")
+            pairs.append([key, _encode(item, members, _join(where, key))])
+        return {"dict": pairs}
+    if isinstance(value, (list, tuple)):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return {kind: [_encode(item, members, _join(where, i)) for i, item in enumerate(value)]}
+    raise TypeError(f"{where}: cannot save a {type(value).__name__} (a checkpoint holds "
+                    f"Tensors, arrays, numbers, strings, None, lists, tuples and dicts)")
+
+
+def _array_node(kind, array, members, where):
+    if array.dtype.hasobject:
+        raise TypeError(f"{where}: cannot save an array of Python objects (dtype "
+                        f"{array.dtype}); it could only be read back by unpickling")
+    name = f"a{len(members)}"
+    members[name] = array
+    return {kind: name}
+
+
+def _write_atomically(path, members):
+    """Write the archive to a fresh temporary file in the same folder, then rename it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(temporary, "xb") as file:  # a file object: numpy appends no ".npz"
+            numpy.savez(file, **members)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)  # atomic: readers see the old file or the new one
+    except BaseException:  # KeyboardInterrupt too
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+# ---------------------------------------------------------------------------- load
+def load(path, map_location=None):
+    """Read a checkpoint written by ``save`` and return what was saved.
+
+    Tensors come back as Tensors (plain leaves, not requiring grad) and arrays as arrays,
+    with the same dtypes and shapes, on ``map_location`` ("cpu" by default, "cuda",
+    "cuda:1"). Raises CheckpointError, naming the file, for anything truncated, corrupt or
+    not written by ``save``.
+    """
+    path = os.fspath(path)
+    device = backend.parse_device(map_location)
+    _check_signature(path)
+    try:
+        archive = numpy.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, EOFError) as e:
+        raise _refusal(path, f"the zip archive is truncated or corrupt ({e})") from e
+    with archive:
+        reader = _Reader(archive, path, device)
+        result = reader.decode(reader.header_root(), "")
+    if not isinstance(result, dict):
+        raise _refusal(path, f"the top level is not a dict but {type(result).__name__}")
+    return result
+
+
+def _check_signature(path):
+    """Refuse files that are not zip archives before numpy guesses at them."""
+    try:
+        with open(path, "rb") as file:
+            start = file.read(4)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "no checkpoint file at this path", path) from None
+    if not start:
+        raise _refusal(path, "the file is empty")
+    if start == b"\x93NUM":
+        raise _refusal(path, "it is a single .npy array, not an .npz checkpoint")
+    if start not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip's first record, or an empty zip
+        raise _refusal(path, f"it is not an .npz (zip) archive: it starts with {start!r}")
+
+
+class _Reader:
+    """Turns the header's JSON back into Python values, reading arrays as it meets them."""
+
+    def __init__(self, archive, path, device):
+        self.archive, self.path, self.device = archive, path, device
+        self.names = set(archive.files)  # member names without ".npy"
+
+    def header_root(self):
+        if HEADER not in self.names:
+            found = ", ".join(sorted(self.names)[:8]) or "none"
+            raise _refusal(self.path, f"it has no '{HEADER}' member, so it is an .npz not "
+                                      f"written by minigrad.save (members: {found})")
+        text = self.array(HEADER, "the header")
+        if text.shape != () or text.dtype.kind != "U":
+            raise _refusal(self.path, f"the header is not a JSON string (a {text.dtype} array "
+                                      f"of shape {text.shape})")
+        try:
+            header = json.loads(text.item())
+        except json.JSONDecodeError as e:
+            raise _refusal(self.path, f"the header is not valid JSON ({e})") from e
+        if not isinstance(header, dict) or header.get("format") != FORMAT or "root" not in header:
+            raise _refusal(self.path, f"the header does not describe a {FORMAT!r} file")
+        if header.get("version") != VERSION:
+            raise _refusal(self.path, f"unknown format version {header.get('version')!r} (this "
+                                      f"minigrad reads version {VERSION}; a newer file needs a "
+                                      f"newer minigrad)")
+        return header["root"]
+
+    def decode(self, node, where):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, dict) and len(node) == 1:
+            [(kind, body)] = node.items()
+            if kind in ("tensor", "array", "scalar") and isinstance(body, str):
+                array = self.array(body, where or "the top level")
+                if kind == "scalar":
+                    return array[()]
+                array = backend.to_device(array, self.device)
+                return Tensor(array) if kind == "tensor" else array
+            if kind in ("list", "tuple") and isinstance(body, list):
+                items = [self.decode(item, _join(where, i)) for i, item in enumerate(body)]
+                return tuple(items) if kind == "tuple" else items
+            if kind == "dict" and isinstance(body, list) and all(map(_valid_pair, body)):
+                return {key: self.decode(item, _join(where, key)) for key, item in body}
+        shown = json.dumps(node)
+        raise _refusal(self.path, f"the header is malformed at {where or 'the top level'}: "
+                                  f"unexpected {shown[:60] + '...' if len(shown) > 60 else shown}")
+
+    def array(self, name, what):
+        if name not in self.names:
+            raise _refusal(self.path, f"the array for {what} (member '{name}.npy') is missing")
+        try:
+            array = self.archive[name]
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as e:
+            raise _refusal(self.path, f"the array for {what} (member '{name}.npy') cannot be "
+                                      f"read: {e}") from e
+        if not isinstance(array, numpy.ndarray):
+            raise _refusal(self.path, f"member '{name}' for {what} is not a .npy array")
+        return array
+
+
+# ---------------------------------------------------------------------------- helpers
+def _refusal(path, what):
+    return CheckpointError(f"cannot load checkpoint '{path}': {what}")
+
+
+def _valid_key(key):
+    return isinstance(key, (str, int)) and not isinstance(key, bool)
+
+
+def _valid_pair(pair):
+    return isinstance(pair, list) and len(pair) == 2 and _valid_key(pair[0])
+
+
+def _join(where, key):
+    """The dotted path of a value, for messages: ``optimizer.state.0.exp_avg``."""
+    return f"{where}.{key}" if where else str(key)
+
+
+def _is_cupy_array(value):
+    cupy = sys.modules.get("cupy")  # if CuPy was never imported, nothing is a CuPy array
+    return cupy is not None and isinstance(value, cupy.ndarray)
