@@ -18,7 +18,11 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
 
 def embedding(input, weight):  # noqa: A002
     """Rows of ``weight`` picked by the integer ``input``."""
-    return weight[input]
+    indices = input.data if isinstance(input, Tensor) else weight.xp.asarray(input)
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= weight.shape[0]):
+        raise IndexError(f"embedding: indices must lie in [0, {weight.shape[0]}), got values "
+                         f"from {int(indices.min())} to {int(indices.max())}")
+    return weight[indices]
 
 
 def _reduce(loss, reduction, count=None):
@@ -42,6 +46,8 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
     mean is over the others.    dℓ_n/d input[n, c] = -1 if c = target_n else 0.
     """
     _check_reduction(reduction)
+    if input.ndim == 1:  # one unbatched sample: input (C,), target ()
+        input = input.reshape(1, -1)
     if input.ndim > 2:  # move the class dimension last and flatten the rest
         classes = input.shape[1]
         input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)

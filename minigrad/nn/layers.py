@@ -118,6 +118,10 @@ class Sequential(ModuleList):
     def __init__(self, *modules):
         super().__init__(modules)
 
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return Sequential(*item) if isinstance(index, slice) else item
+
     def forward(self, x):
         for module in self:
             x = module(x)

@@ -47,6 +47,10 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                  f"before assigning {name!r}")
+        if name in self._parameters and isinstance(value, Tensor) \
+                and not isinstance(value, Parameter):
+            raise TypeError(f"cannot assign a plain Tensor to the parameter {name!r}: wrap it "
+                            f"in minigrad.nn.Parameter, or change it in place under no_grad()")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
