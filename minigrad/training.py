@@ -8,6 +8,7 @@ Every run draws fresh training batches from a seeded generator and, every
 the task counts as solved. A loss that turns NaN or infinite ends that run (with the
 step and a message) and leaves the others going.
 """
+import inspect
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ import numpy
 
 from . import backend, creation, dtypes, grad_mode, optim, random
 from .nn import SequenceModel
+from .nn.recurrent import resolve_cell
 from .nn.utils import clip_grad_norm_
 from .plugin_manager import get_cell, get_task
 
@@ -33,7 +35,7 @@ class TrainConfig:
     batch: int = 32
     steps: int = 2000
     clip: Optional[float] = 1.0          # global gradient-norm clipping; None or 0: off
-    forget_bias: Optional[float] = None  # LSTM-family cells only
+    forget_bias: Optional[float] = 1.0   # LSTM-family cells only (Jozefowicz et al. 2015)
     init: str = "default"
     tbptt: Optional[int] = None          # truncated BPTT length; None: full BPTT
     eval_every: int = 50
@@ -108,12 +110,19 @@ def _make_optimizer(name, params, lr):
 
 
 def build_model(cell, task, config):
-    """The SequenceModel a run trains: ``cell`` wrapped for ``task``'s input and output."""
+    """The SequenceModel a run trains: ``cell`` wrapped for ``task``'s input and output.
+
+    The LSTM-family settings (forget-gate bias, chrono init) apply to the cells that
+    take them (a ``forget_bias`` / ``chrono`` argument); other cells start as usual, so
+    one setting serves a whole comparison.
+    """
+    accepted = inspect.signature(resolve_cell(cell)[0]).parameters
     cell_options = {}
-    if config.forget_bias is not None:
+    if config.forget_bias is not None and "forget_bias" in accepted:
         cell_options["forget_bias"] = config.forget_bias
+    init = config.init if config.init != "chrono" or "chrono" in accepted else "default"
     return SequenceModel(cell, task.input_size, config.hidden, task.output_size,
-                         num_layers=config.layers, init=config.init, max_delay=task.seq_len,
+                         num_layers=config.layers, init=init, max_delay=task.seq_len,
                          dtype=config.dtype, device=config.device, **cell_options)
 
 
