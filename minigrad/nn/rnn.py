@@ -7,7 +7,15 @@ from .module import Module
 from .recurrent import Recurrent, build_cell, resolve_cell
 
 
-class RNN(Recurrent):
+class _HiddenStateOnly(Recurrent):
+    """A layer whose cells keep h alone as state: ``forward`` returns ``(output, h_n)``."""
+
+    def forward(self, input, hx=None):  # noqa: A002
+        output, (h_n,) = super().forward(input, hx)
+        return output, h_n
+
+
+class RNN(_HiddenStateOnly):
     """Elman RNN layer: returns ``(output, h_n)``."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
@@ -18,22 +26,14 @@ class RNN(Recurrent):
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype, device)
 
-    def forward(self, input, hx=None):  # noqa: A002
-        output, (h_n,) = super().forward(input, hx)
-        return output, h_n
 
-
-class GRU(Recurrent):
+class GRU(_HiddenStateOnly):
     """GRU layer (PyTorch's form): returns ``(output, h_n)``."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None, device=None):
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, dtype, device)
-
-    def forward(self, input, hx=None):  # noqa: A002
-        output, (h_n,) = super().forward(input, hx)
-        return output, h_n
 
 
 class LSTM(Recurrent):
