@@ -15,56 +15,45 @@ import sys
 import click
 
 import minigrad
+from minigrad.nn.sequence_model import INITS
+from minigrad.training import OPTIMIZERS, TrainConfig
 
 from . import output
 
-_DEFAULTS = None
-
-
-def defaults():
-    """The trainer's defaults (imported lazily, so `minigrad --help` stays light)."""
-    global _DEFAULTS
-    if _DEFAULTS is None:
-        from minigrad.training import TrainConfig
-        _DEFAULTS = TrainConfig()
-    return _DEFAULTS
-
-
-def _default(name):
-    return lambda: getattr(defaults(), name)
-
-
 def training_options(command):
-    """The options every command that trains shares (defaults: minigrad.training.TrainConfig)."""
+    """The options every command that trains shares; defaults from TrainConfig."""
+    defaults = TrainConfig()
     positive = click.IntRange(min=1)
     options = [
-        click.option("--hidden", type=positive, default=_default("hidden"), show_default="128",
+        click.option("--hidden", type=positive, default=defaults.hidden, show_default=True,
                      help="Hidden units per layer."),
-        click.option("--layers", type=positive, default=_default("layers"), show_default="1",
+        click.option("--layers", type=positive, default=defaults.layers, show_default=True,
                      help="Stacked recurrent layers."),
-        click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]),
-                     default=_default("optimizer"), show_default="adam"),
-        click.option("--lr", type=click.FloatRange(min=0, min_open=True),
-                     default=_default("lr"), show_default="0.01", help="Learning rate."),
-        click.option("--batch", type=positive, default=_default("batch"), show_default="32",
+        click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=defaults.optimizer,
+                     show_default=True),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=defaults.lr,
+                     show_default=True, help="Learning rate."),
+        click.option("--batch", type=positive, default=defaults.batch, show_default=True,
                      help="Sequences per training step."),
-        click.option("--steps", type=positive, default=_default("steps"), show_default="2000",
-                     help="Most training steps per run."),
-        click.option("--clip", type=click.FloatRange(min=0), default=_default("clip"),
-                     show_default="1.0", help="Clip the global gradient norm (0: off)."),
-        click.option("--forget-bias", type=float, default=_default("forget_bias"),
-                     show_default="1.0", help="Initial forget-gate bias (LSTM family only)."),
-        click.option("--init", type=click.Choice(["default", "orthogonal", "identity", "chrono"]),
-                     default=_default("init"), show_default="default",
-                     help="Recurrent weight init (chrono: LSTM family)."),
+        click.option("--steps", type=positive, default=defaults.steps, show_default=True,
+                     help="Most training steps per run (a run stops early once solved)."),
+        click.option("--clip", type=click.FloatRange(min=0), default=defaults.clip,
+                     show_default=True, help="Clip the global gradient norm (0: off)."),
+        click.option("--forget-bias", type=float, default=defaults.forget_bias,
+                     show_default=True, help="Initial forget-gate bias (LSTM family only)."),
+        click.option("--init", type=click.Choice(INITS), default=defaults.init,
+                     show_default=True,
+                     help="Recurrent weight init (chrono: LSTM family; others keep default)."),
         click.option("--tbptt", type=positive, default=None,
                      help="Truncated BPTT length in steps (default: full BPTT)."),
-        click.option("--eval-every", type=positive, default=_default("eval_every"),
-                     show_default="50", help="Steps between evaluations on fresh data."),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
-        click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N."),
-        click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
+        click.option("--eval-every", type=positive, default=defaults.eval_every,
+                     show_default=True, help="Steps between evaluations on fresh data."),
+        click.option("--seed", type=click.IntRange(min=0), default=defaults.seed,
                      show_default=True),
+        click.option("--device", default=defaults.device, show_default=True,
+                     help="cpu, cuda or cuda:N."),
+        click.option("--dtype", type=click.Choice(["float32", "float64"]),
+                     default=defaults.dtype, show_default=True),
     ]
     for option in reversed(options):
         command = option(command)
@@ -87,6 +76,33 @@ def bad_usage():
     except (ValueError, KeyError, TypeError) as error:
         message = error.args[0] if error.args else str(error)
         raise click.UsageError(str(message)) from None
+
+
+def check_device(device):
+    """--device cuda without CuPy (or without a GPU) is bad input: say so before training."""
+    from minigrad import backend
+    if backend.parse_device(device) == "cpu":
+        return
+    try:
+        backend.xp_for(device)  # names the package to install when CuPy is missing
+    except RuntimeError as error:
+        raise ValueError(f"--device {device}: {error}") from None
+    if not backend.gpu_available():
+        raise ValueError(f"--device {device}: CuPy is installed but sees no CUDA GPU")
+
+
+def check_checkpoint_fits(cell, task, config, state, path):
+    """--load of a checkpoint made for another model: one line, before training."""
+    from minigrad.training import build_model
+    try:
+        build_model(cell, task, config).load_state_dict(state)
+    except RuntimeError as error:
+        problems = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+        detail = problems[0] if problems else str(error)
+        if len(problems) > 1:
+            detail += f" (and {len(problems) - 1} more)"
+        raise ValueError(f"--load {path}: the checkpoint does not fit this model: {detail}") \
+            from None
 
 
 def parse_task_options(task_name, extra_args):
@@ -140,22 +156,22 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Write results.json, curves.csv and curves.png into this folder.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
 @click.pass_context
 def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
     """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
     are listed by `minigrad tasks`."""
-    from minigrad.plugin_manager import get_cell
-    from minigrad.training import TrainConfig, compare as run_compare, make_task
+    from minigrad.training import TrainConfig, check_cell, compare as run_compare, make_task
     with bad_usage():  # everything is checked before the first training step
         names = _split_names(cells)
         if not names:
             raise ValueError("--cells needs at least one cell name")
-        for name in names:
-            get_cell(name)
-        task_object = make_task(task, **parse_task_options(task, ctx.args))
         kwargs = _train_kwargs(params)
-        TrainConfig(**kwargs)
+        config = TrainConfig(**kwargs)
+        for name in names:
+            check_cell(name, config)
+        task_object = make_task(task, **parse_task_options(task, ctx.args))
+        check_device(config.device)
         out_dir = output.prepare_out_dir(out) if out else None
     progress = output.Progress(quiet, kwargs["steps"])
     if not quiet:
@@ -165,7 +181,7 @@ def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
     progress.close()
     if out_dir:
         notes = output.write_outputs(comparison, out_dir)
-        for note in notes:
+        for note in ([] if quiet else notes):
             click.echo(note, err=True)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), indent=2, default=output.json_default))
@@ -182,19 +198,21 @@ def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
 @click.option("--load", "load_path", type=click.Path(dir_okay=False), default=None,
               help="Start from the parameters in this checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
 @click.pass_context
 def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
     """Train one cell on a task (optionally from, and to, a checkpoint)."""
-    from minigrad.plugin_manager import get_cell
-    from minigrad.training import IncompatibleCheckpoint, TrainConfig, make_task
+    from minigrad.training import IncompatibleCheckpoint, TrainConfig, check_cell, make_task
     from minigrad.training import train as run_train
     with bad_usage():  # everything is checked before the first training step
-        get_cell(cell)
-        task_object = make_task(task, **parse_task_options(task, ctx.args))
         kwargs = _train_kwargs(params)
-        TrainConfig(**kwargs)
+        config = TrainConfig(**kwargs)
+        check_cell(cell, config)
+        task_object = make_task(task, **parse_task_options(task, ctx.args))
+        check_device(config.device)
         initial = output.read_checkpoint(load_path) if load_path else None
+        if initial is not None:
+            check_checkpoint_fits(cell, task_object, config, initial, load_path)
         if save_path:
             output.check_writable_file(save_path)
     progress = output.Progress(quiet, kwargs["steps"])

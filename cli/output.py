@@ -31,7 +31,10 @@ class Progress:
 
     def update(self, step, loss):
         if self.bar is not None:
-            self.bar.label = self.bar.label.split("  loss")[0] + f"  loss {loss:7.4f}"
+            # Off a terminal (a log, a pipe) click prints the label again whenever it
+            # changes: updating it there would write one line per training step.
+            if sys.stderr.isatty():
+                self.bar.label = self.bar.label.split("  loss")[0] + f"  loss {loss:7.4f}"
             self.bar.update(1)
 
     def close(self):
@@ -44,6 +47,7 @@ def describe_setup(task_name, task, kwargs, seeds):
     """Two lines saying what is about to run, defaults included."""
     task_settings = " ".join(f"{k}={v}" for k, v in task.settings().items())
     training = " ".join(f"{k}={v}" for k, v in kwargs.items() if v is not None)
+    training = training.replace("forget_bias=", "forget_bias(LSTM family)=")
     return (f"task {task_name}: {task_settings} (baseline loss {task.baseline():.4f})\n"
             f"training: {training} seeds={seeds}")
 
@@ -116,6 +120,8 @@ def read_checkpoint(path):
     import minigrad
     try:
         return minigrad.load(path)
+    except FileNotFoundError:
+        raise ValueError(f"--load {path}: no such file") from None
     except (OSError, ValueError) as error:
         raise ValueError(f"--load {path}: {error}") from None
 

@@ -18,6 +18,7 @@ import numpy
 
 from . import backend, creation, dtypes, grad_mode, optim, random
 from .nn import SequenceModel
+from .nn.sequence_model import INITS
 from .nn.recurrent import resolve_cell
 from .nn.utils import clip_grad_norm_
 from .plugin_manager import get_cell, get_task
@@ -58,6 +59,8 @@ class TrainConfig:
                              f"got {self.optimizer!r}")
         if self.clip is not None and self.clip < 0:
             raise ValueError(f"clip must be positive (or 0 for no clipping), got {self.clip}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.tbptt is not None and self.tbptt <= 0:
             raise ValueError(f"tbptt must be a positive number of steps, got {self.tbptt}")
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -107,6 +110,17 @@ def _make_optimizer(name, params, lr):
     if name == "rmsprop":
         return optim.RMSprop(params, lr=lr)
     return optim.SGD(params, lr=lr, momentum=0.9)
+
+
+def check_cell(cell, config):
+    """Fail now, before any training, if ``cell`` is unknown (the message lists the valid
+    names) or cannot run with ``config`` (truncated BPTT with a bidirectional cell)."""
+    if isinstance(cell, str):
+        get_cell(cell)
+    if config.tbptt and resolve_cell(cell)[1]:
+        name = cell if isinstance(cell, str) else repr(cell)
+        raise ValueError(f"truncated BPTT (tbptt={config.tbptt}) runs forward in time; it "
+                         f"can't be used with the bidirectional cell {name}")
 
 
 def build_model(cell, task, config):
@@ -159,8 +173,7 @@ def train(cell, task, task_options=None, callback=None, initial_state=None, **op
     config = options.pop("config", None) or TrainConfig(**options)
     task = make_task(task, **(task_options or {}))
     cell_name = cell if isinstance(cell, str) else getattr(cell, "__name__", str(cell))
-    if isinstance(cell, str):
-        get_cell(cell)  # fail now, with the list of valid names, if it is unknown
+    check_cell(cell, config)
     random.manual_seed(config.seed)
     model = build_model(cell, task, config)
     if initial_state is not None:
@@ -249,7 +262,7 @@ def _mean(values):
 
 def _std(values):
     values = [v for v in values if v is not None and math.isfinite(v)]
-    return float(numpy.std(values)) if values else math.nan
+    return float(numpy.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
 def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback=None,
@@ -264,10 +277,9 @@ def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback
     if not cells:
         raise ValueError("compare needs at least one cell")
     task = make_task(task, **(task_options or {}))
-    for cell in cells:
-        if isinstance(cell, str):
-            get_cell(cell)
     base = TrainConfig(**options)
+    for cell in cells:
+        check_cell(cell, base)
     seed_list = list(range(base.seed, base.seed + seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("compare needs at least one seed")
