@@ -40,7 +40,8 @@ def training_options(command):
         click.option("--clip", type=click.FloatRange(min=0), default=defaults.clip,
                      show_default=True, help="Clip the global gradient norm (0: off)."),
         click.option("--forget-bias", type=float, default=defaults.forget_bias,
-                     show_default=True, help="Initial forget-gate bias (LSTM family only)."),
+                     help="Initial forget-gate bias, e.g. 1.0 (LSTM family only; "
+                     "use with --init default)."),
         click.option("--init", type=click.Choice(INITS), default=defaults.init,
                      show_default=True,
                      help="Recurrent weight init (chrono: LSTM family; others keep default)."),

@@ -47,7 +47,7 @@ def describe_setup(task_name, task, kwargs, seeds):
     """Two lines saying what is about to run, defaults included."""
     task_settings = " ".join(f"{k}={v}" for k, v in task.settings().items())
     training = " ".join(f"{k}={v}" for k, v in kwargs.items() if v is not None)
-    training = training.replace("forget_bias=", "forget_bias(LSTM family)=")
+    training = training.replace("init=chrono", "init=chrono(LSTM family)")
     return (f"task {task_name}: {task_settings} (baseline loss {task.baseline():.4f})\n"
             f"training: {training} seeds={seeds}")
 

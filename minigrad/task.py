@@ -31,12 +31,13 @@ class Option:
 
     def validate(self, value, task_name):
         where = f"task {task_name!r}: option {self.name!r}"
+        if self.type is int and (isinstance(value, bool) or (
+                isinstance(value, float) and not value.is_integer())):
+            raise ValueError(f"{where} must be an integer, got {value!r}")  # int() would truncate
         try:
             value = self.type(value)
         except (TypeError, ValueError):
             raise ValueError(f"{where} must be {self.type.__name__}, got {value!r}") from None
-        if self.type is int and isinstance(value, float):
-            raise ValueError(f"{where} must be an integer, got {value!r}")
         if self.min is not None and value < self.min:
             raise ValueError(f"{where} must be at least {self.min}, got {value}")
         if self.max is not None and value > self.max:

@@ -34,10 +34,10 @@ class TrainConfig:
     optimizer: str = "adam"
     lr: float = 1e-2
     batch: int = 32
-    steps: int = 2000
+    steps: int = 2500
     clip: Optional[float] = 1.0          # global gradient-norm clipping; None or 0: off
-    forget_bias: Optional[float] = 1.0   # LSTM-family cells only (Jozefowicz et al. 2015)
-    init: str = "default"
+    forget_bias: Optional[float] = None  # LSTM family only; 1.0 is Jozefowicz et al.'s advice
+    init: str = "chrono"                 # LSTM-family cells only; the others start as PyTorch does
     tbptt: Optional[int] = None          # truncated BPTT length; None: full BPTT
     eval_every: int = 50
     eval_batches: int = 4
@@ -59,6 +59,9 @@ class TrainConfig:
                              f"got {self.optimizer!r}")
         if self.clip is not None and self.clip < 0:
             raise ValueError(f"clip must be positive (or 0 for no clipping), got {self.clip}")
+        if self.forget_bias is not None and self.init == "chrono":
+            raise ValueError("forget_bias and init 'chrono' both set the forget-gate biases; "
+                             "choose one (e.g. init='default' with forget_bias=1.0)")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
         if self.tbptt is not None and self.tbptt <= 0:

@@ -183,10 +183,18 @@ def test_default_clip_is_on_and_shown_in_help():
 
 
 def test_lstm_options_reach_only_lstm_cells_in_one_compare():
-    result = invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST, "--init", "chrono",
-                    "--forget-bias", "2", "--json", "--quiet")
-    assert result.exit_code == 0, result.stderr
-    assert [r["error"] for r in json.loads(result.stdout)["results"]] == [None, None]
+    for lstm_option in (("--init", "chrono"), ("--init", "default", "--forget-bias", "2")):
+        result = invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST, *lstm_option,
+                        "--json", "--quiet")
+        assert result.exit_code == 0, result.stderr
+        assert [r["error"] for r in json.loads(result.stdout)["results"]] == [None, None]
+
+
+def test_forget_bias_with_chrono_init_is_bad_usage():
+    result = invoke("compare", "--cells", "lstm", *COPY, *FAST, "--init", "chrono",
+                    "--forget-bias", "2")
+    assert result.exit_code == 2
+    assert "choose one" in result.stderr
 
 
 # --------------------------------------------------------------------------- --out

@@ -304,7 +304,7 @@ def _forget_rows(model, name):
 
 def test_forget_bias_reaches_only_lstm_family_cells():
     task = CopyTask(**TINY_TASK)
-    config = TrainConfig(hidden=8, forget_bias=3.0)
+    config = TrainConfig(hidden=8, forget_bias=3.0, init="default")
     for cell in ("lstm", "peephole-lstm", "bi-lstm"):
         model = build_model(cell, task, config)
         suffixes = ("_l0", "_l0_reverse") if cell.startswith("bi-") else ("_l0",)
@@ -315,7 +315,7 @@ def test_forget_bias_reaches_only_lstm_family_cells():
     for cell in ("rnn", "gru", "bi-gru"):
         build_model(cell, task, config)  # no error: the setting just doesn't apply
     # and it is the option that did it: without it the biases are PyTorch's uniform ones
-    plain = build_model("lstm", task, TrainConfig(hidden=8, forget_bias=None))
+    plain = build_model("lstm", task, TrainConfig(hidden=8, forget_bias=None, init="default"))
     forget_ih, _ = _forget_rows(plain, "rnn.bias_ih_l0")
     assert (np.abs(forget_ih) <= 1 / math.sqrt(8)).all()
 
@@ -331,7 +331,7 @@ def test_chrono_init_reaches_lstm_cells_and_leaves_the_others_alone():
 
 
 def test_one_compare_with_rnn_and_lstm_and_chrono_init():
-    comparison = compare(["rnn", "lstm"], "copy", init="chrono", forget_bias=2.0, **TINY)
+    comparison = compare(["rnn", "lstm"], "copy", init="chrono", **TINY)
     assert [r.cell for r in comparison.results] == ["rnn", "lstm"]
     assert all(r.error is None and r.steps == 20 for r in comparison.results)
     assert comparison.config["init"] == "chrono"
