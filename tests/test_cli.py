@@ -22,8 +22,6 @@ from click.testing import CliRunner
 import minigrad
 from minigrad import plugin_manager as pm
 from minigrad.cli.main import main as cli
-from minigrad.nn import Parameter, RecurrentCell
-from minigrad.nn import functional as F
 
 BUILTIN_TASKS = {"copy", "adding", "embedded-reber", "temporal-order", "selective-copy",
                  "associative-recall", "lookahead"}
@@ -256,23 +254,7 @@ def test_quiet_leaves_stderr_empty():
 
 # ---------------------------------------------------------- a third-party cell, NaN runs
 
-class NaNAfterCell(RecurrentCell):
-    """A third-party cell whose output turns NaN after 8 time steps: two training steps
-    of the 4-step copy task of COPY."""
-
-    def __init__(self, input_size, hidden_size):
-        super().__init__(input_size, hidden_size)
-        self.weight_ih = Parameter(minigrad.randn(hidden_size, input_size) * 0.1)
-        self.weight_hh = Parameter(minigrad.randn(hidden_size, hidden_size) * 0.1)
-        self.calls = 0
-
-    def forward(self, x, state):
-        (h,) = state
-        self.calls += 1
-        h = (F.linear(x, self.weight_ih) + F.linear(h, self.weight_hh)).tanh()
-        if self.calls > 8:
-            h = h * float("nan")
-        return h, (h,)
+from nan_cell import NaNAfterCell  # noqa: E402
 
 
 @pytest.fixture

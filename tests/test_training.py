@@ -11,8 +11,6 @@ import pytest
 
 import minigrad
 from minigrad import UnknownNameError
-from minigrad.nn import Parameter, RecurrentCell
-from minigrad.nn import functional as F
 from minigrad.training import (Comparison, IncompatibleCheckpoint, RunResult, TrainConfig,
                                build_model, compare, evaluate, train)
 from minigrad.plugins.tasks.copy import CopyTask
@@ -160,23 +158,7 @@ def test_a_run_does_not_depend_on_the_global_seed_set_before_it():
 
 # ------------------------------------------------------------------------ NaN and inf
 
-class NaNAfterCell(RecurrentCell):
-    """A third-party cell whose output turns NaN after ``GOOD_CALLS`` time steps."""
-    GOOD_CALLS = 2 * 4  # the copy task of TINY_TASK has 4 steps: training steps 1 and 2
-
-    def __init__(self, input_size, hidden_size):
-        super().__init__(input_size, hidden_size)
-        self.weight_ih = Parameter(minigrad.randn(hidden_size, input_size) * 0.1)
-        self.weight_hh = Parameter(minigrad.randn(hidden_size, hidden_size) * 0.1)
-        self.calls = 0
-
-    def forward(self, x, state):
-        (h,) = state
-        self.calls += 1
-        h = (F.linear(x, self.weight_ih) + F.linear(h, self.weight_hh)).tanh()
-        if self.calls > self.GOOD_CALLS:
-            h = h * float("nan")
-        return h, (h,)
+from nan_cell import NaNAfterCell  # noqa: E402
 
 
 def test_a_nan_loss_stops_the_run_with_a_message_naming_the_step():
