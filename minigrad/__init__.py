@@ -6,7 +6,17 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
-from . import ops  # noqa: F401 - attaches the ops to Tensor as methods
+import os
+
+# Recurrent networks multiply small matrices, one time step at a time. For these, BLAS
+# threads gain little, and on a busy machine they stall each other for far longer than
+# the work takes (a 50x slowdown was measured on 2 cores). So minigrad asks NumPy's BLAS
+# for one thread, unless you set these variables yourself or imported NumPy first.
+for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+del _variable
+
+from . import ops  # noqa: E402, F401 - attaches the ops to Tensor as methods
 from . import nn, optim  # noqa: F401
 from .backend import gpu_available
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
