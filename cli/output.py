@@ -147,9 +147,13 @@ def write_outputs(comparison, folder):
     matplotlib.use("Agg")
     from matplotlib import pyplot
     figure, axes = pyplot.subplots(figsize=(7, 4.5))
+    colours = {}  # one colour per cell; every seed of it drawn in that colour
     for result in comparison.results:
         steps = [p["step"] for p in result.curve]
-        axes.plot(steps, [p["loss"] for p in result.curve], label=f"{result.cell} (seed {result.seed})")
+        first = result.cell not in colours
+        colours.setdefault(result.cell, f"C{len(colours)}")
+        axes.plot(steps, [p["loss"] for p in result.curve], color=colours[result.cell],
+                  label=result.cell if first else None, alpha=0.9 if first else 0.6)
     axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
                  label="memoryless baseline")
     axes.set_xlabel("training step")
