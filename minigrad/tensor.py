@@ -155,13 +155,10 @@ class Tensor:
 
         The result stays in the graph: gradients flow back to the original tensor.
         """
-        for arg in (device_or_dtype,):
-            if arg is None:
-                continue
-            if isinstance(arg, str) and (arg.startswith("cpu") or arg.startswith("cuda")):
-                device = arg
-            else:
-                dtype = arg
+        if isinstance(device_or_dtype, str) and device_or_dtype.startswith(("cpu", "cuda")):
+            device = device_or_dtype
+        elif device_or_dtype is not None:
+            dtype = device_or_dtype
         out = self
         if dtype is not None and dtypes.resolve(dtype) != self.dtype:
             out = _convert(out, dtype=dtypes.resolve(dtype))
