@@ -19,6 +19,12 @@ import numbers
 from .optimizer import Optimizer
 
 
+def _positive_int(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{owner}: invalid {name} {value!r}: it must be a positive integer")
+    return int(value)
+
+
 class LRScheduler:
     """Base class: subclasses define ``get_lr()``, the new lr of every group, read at
     ``self.last_epoch`` (the number of ``step()`` calls so far).
@@ -106,11 +112,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) \
-                or step_size <= 0:
-            raise ValueError(f"StepLR: invalid step_size {step_size!r}: it must be a "
-                             f"positive integer")
-        self.step_size = int(step_size)
+        self.step_size = _positive_int("StepLR", "step_size", step_size)
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -137,10 +139,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):  # noqa: N803 - PyTorch's name
-        if isinstance(T_max, bool) or not isinstance(T_max, numbers.Integral) or T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: invalid T_max {T_max!r}: it must be a "
-                             f"positive integer")
-        self.T_max = int(T_max)
+        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = eta_min
         super().__init__(optimizer)
 
