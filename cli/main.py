@@ -203,7 +203,7 @@ def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
 @click.pass_context
 def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
     """Train one cell on a task (optionally from, and to, a checkpoint)."""
-    from minigrad.training import IncompatibleCheckpoint, TrainConfig, check_cell, make_task
+    from minigrad.training import TrainConfig, check_cell, make_task
     from minigrad.training import train as run_train
     with bad_usage():  # everything is checked before the first training step
         kwargs = _train_kwargs(params)
@@ -220,12 +220,8 @@ def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
     if not quiet:
         click.echo(output.describe_setup(task, task_object, kwargs, 1), err=True)
     progress.start(cell, kwargs["seed"])
-    try:
-        result = run_train(cell, task_object, callback=progress.update, initial_state=initial,
-                           **kwargs)
-    except IncompatibleCheckpoint as error:
-        progress.close()
-        raise click.UsageError(f"--load {load_path}: {error}") from None
+    result = run_train(cell, task_object, callback=progress.update, initial_state=initial,
+                       **kwargs)
     progress.close()
     if save_path:
         minigrad.save(result.model.state_dict(), save_path)
