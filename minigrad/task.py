@@ -12,39 +12,11 @@ counts as **solved**. Tasks register through ``minigrad_register_tasks``::
 The model sees ``inputs`` (seq, batch, input_size) and emits ``outputs`` (seq, batch,
 output_size), one vector per time step; the task decides which steps count.
 """
-from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy
 
-
-@dataclass(frozen=True)
-class Option:
-    """One parameter of a task, with its default and the values it allows."""
-    name: str
-    default: Any
-    help: str = ""
-    type: type = int
-    min: Optional[float] = None
-    max: Optional[float] = None
-    choices: Optional[Sequence[Any]] = None
-
-    def validate(self, value, task_name):
-        where = f"task {task_name!r}: option {self.name!r}"
-        if self.type is int and (isinstance(value, bool) or (
-                isinstance(value, float) and not value.is_integer())):
-            raise ValueError(f"{where} must be an integer, got {value!r}")  # int() would truncate
-        try:
-            value = self.type(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{where} must be {self.type.__name__}, got {value!r}") from None
-        if self.min is not None and value < self.min:
-            raise ValueError(f"{where} must be at least {self.min}, got {value}")
-        if self.max is not None and value > self.max:
-            raise ValueError(f"{where} must be at most {self.max}, got {value}")
-        if self.choices is not None and value not in self.choices:
-            raise ValueError(f"{where} must be one of {list(self.choices)}, got {value!r}")
-        return value
+from .options import Option, validate_options  # noqa: F401 - tasks import Option from here
 
 
 class Batch(NamedTuple):
@@ -72,15 +44,9 @@ class Task:
     higher_is_better = True
 
     def __init__(self, **values):
-        known = {o.name: o for o in self.options}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            allowed = ", ".join(known) or "none"
-            raise ValueError(f"task {self.name!r} does not take the option(s) "
-                             f"{', '.join(unknown)} (its options: {allowed})")
-        for option in self.options:
-            value = values.get(option.name, option.default)
-            setattr(self, option.name, option.validate(value, self.name))
+        values = {o.name: o.default for o in self.options} | dict(values)
+        for name, value in validate_options(self.options, values, f"task {self.name!r}").items():
+            setattr(self, name, value)
 
     def settings(self):
         """The task's option values, e.g. {"length": 10, "delay": 50}."""
