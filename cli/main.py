@@ -15,10 +15,11 @@ import sys
 import click
 
 import minigrad
-from minigrad.nn.sequence_model import INITS
-from minigrad.training import OPTIMIZERS, TrainConfig
+from minigrad.nn.init_schemes import SCHEMES
+from minigrad.training import FIELDS, OPTIMIZERS, TrainConfig
 
 from . import output
+
 
 def training_options(command):
     """The options every command that trains shares; defaults from TrainConfig."""
@@ -39,12 +40,16 @@ def training_options(command):
                      help="Most training steps per run (a run stops early once solved)."),
         click.option("--clip", type=click.FloatRange(min=0), default=defaults.clip,
                      show_default=True, help="Clip the global gradient norm (0: off)."),
+        click.option("--init", default=defaults.init, show_default=True,
+                     help="Initialisation scheme: auto (each cell's own: chrono for the LSTM "
+                     f"family, PyTorch's for the rest), {', '.join(SCHEMES)}, or one a cell "
+                     "declares (see `minigrad cells`)."),
         click.option("--forget-bias", type=float, default=defaults.forget_bias,
-                     help="Initial forget-gate bias, e.g. 1.0 (LSTM family only; "
-                     "use with --init default)."),
-        click.option("--init", type=click.Choice(INITS), default=defaults.init,
-                     show_default=True,
-                     help="Recurrent weight init (chrono: LSTM family; others keep default)."),
+                     help="The forget-gate bias of --init forget-bias, e.g. 1.0 (given "
+                     "alone, it chooses that scheme)."),
+        click.option("--cell-opt", "cell_opts", multiple=True, metavar="[CELL:]NAME=VALUE",
+                     help="A cell's declared option (see `minigrad cells`); repeatable. "
+                     "CELL: gives it to that cell of the run only."),
         click.option("--tbptt", type=positive, default=None,
                      help="Truncated BPTT length in steps (default: full BPTT)."),
         click.option("--eval-every", type=positive, default=defaults.eval_every,
@@ -62,48 +67,50 @@ def training_options(command):
 
 
 def _train_kwargs(params):
-    names = ("hidden", "layers", "optimizer", "lr", "batch", "steps", "clip", "forget_bias",
-             "init", "tbptt", "eval_every", "seed", "device", "dtype")
-    kwargs = {name: params[name] for name in names}
-    kwargs["clip"] = kwargs["clip"] or None
+    """The command's parameters that are TrainConfig's fields, named alike."""
+    kwargs = {name: params[name] for name in FIELDS if name in params}
+    kwargs["cell_options"] = parse_cell_options(params.get("cell_opts", ()))
     return kwargs
+
+
+#: The command-line flag of each API setting whose name is not simply --<name>.
+FLAGS = {"cell_options": "--cell-opt", "initial_state": "--load"}
 
 
 @contextlib.contextmanager
 def bad_usage():
-    """Inside: the API's errors about bad input become exit status 2 with one line."""
+    """Inside: the API's errors about bad input become exit status 2 with one line; an
+    ``InvalidRunError`` is told in terms of the flag that set the wrong value."""
     try:
         yield
     except (ValueError, KeyError, TypeError) as error:
-        message = error.args[0] if error.args else str(error)
-        raise click.UsageError(str(message)) from None
+        message = str(error.args[0] if error.args else error)
+        option = getattr(error, "option", None)
+        if option:
+            flag = FLAGS.get(option, "--" + option.replace("_", "-"))
+            if message.startswith(option + " "):
+                message = flag + message[len(option):]
+            elif not message.startswith(flag):
+                message = f"{flag}: {message}"
+        raise click.UsageError(message) from None
 
 
-def check_device(device):
-    """--device cuda without CuPy (or without a GPU) is bad input: say so before training."""
-    from minigrad import backend
-    if backend.parse_device(device) == "cpu":
-        return
-    try:
-        backend.xp_for(device)  # names the package to install when CuPy is missing
-    except RuntimeError as error:
-        raise ValueError(f"--device {device}: {error}") from None
-    if not backend.gpu_available():
-        raise ValueError(f"--device {device}: CuPy is installed but sees no CUDA GPU")
-
-
-def check_checkpoint_fits(cell, task, config, state, path):
-    """--load of a checkpoint made for another model: one line, before training."""
-    from minigrad.training import build_model
-    try:
-        build_model(cell, task, config).load_state_dict(state)
-    except RuntimeError as error:
-        problems = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
-        detail = problems[0] if problems else str(error)
-        if len(problems) > 1:
-            detail += f" (and {len(problems) - 1} more)"
-        raise ValueError(f"--load {path}: the checkpoint does not fit this model: {detail}") \
-            from None
+def parse_cell_options(values):
+    """``("nonlinearity=relu", "lstm:x=1")`` -> ``{"nonlinearity": "relu", "lstm": {"x": "1"}}``
+    (values stay text; the cells' declared options convert and check them)."""
+    options = {}
+    for value in values:
+        target, equals, value_text = value.partition("=")
+        cell, _, name = target.rpartition(":")
+        if not equals or not name.strip():
+            raise click.UsageError(f"--cell-opt takes NAME=VALUE or CELL:NAME=VALUE, "
+                                   f"got {value!r}")
+        name = name.strip().replace("-", "_")
+        if cell:
+            options.setdefault(cell.strip(), {})[name] = value_text
+        else:
+            options[name] = value_text
+    return options
 
 
 def parse_task_options(task_name, extra_args):
@@ -161,24 +168,19 @@ def main():
 @click.pass_context
 def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
     """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
-    are listed by `minigrad tasks`."""
-    from minigrad.training import TrainConfig, check_cell, compare as run_compare, make_task
+    are listed by `minigrad tasks`, cell options (--cell-opt) by `minigrad cells`."""
+    from minigrad.training import prepare
     with bad_usage():  # everything is checked before the first training step
         names = _split_names(cells)
         if not names:
             raise ValueError("--cells needs at least one cell name")
-        kwargs = _train_kwargs(params)
-        config = TrainConfig(**kwargs)
-        for name in names:
-            check_cell(name, config)
-        task_object = make_task(task, **parse_task_options(task, ctx.args))
-        check_device(config.device)
+        task_options = parse_task_options(task, ctx.args)
+        plan = prepare(names, task, seeds, task_options, **_train_kwargs(params))
         out_dir = output.prepare_out_dir(out) if out else None
-    progress = output.Progress(quiet, kwargs["steps"])
+    progress = output.Progress(quiet, plan.config.steps)
     if not quiet:
-        click.echo(output.describe_setup(task, task_object, kwargs, seeds), err=True)
-    comparison = run_compare(names, task_object, seeds=seeds, on_run_start=progress.start,
-                             callback=progress.update, **kwargs)
+        click.echo(output.describe_setup(task, plan), err=True)
+    comparison = plan.run(on_run_start=progress.start, callback=progress.update)
     progress.close()
     if out_dir:
         notes = output.write_outputs(comparison, out_dir)
@@ -203,25 +205,18 @@ def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
 @click.pass_context
 def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
     """Train one cell on a task (optionally from, and to, a checkpoint)."""
-    from minigrad.training import TrainConfig, check_cell, make_task
-    from minigrad.training import train as run_train
+    from minigrad.training import prepare
     with bad_usage():  # everything is checked before the first training step
-        kwargs = _train_kwargs(params)
-        config = TrainConfig(**kwargs)
-        check_cell(cell, config)
-        task_object = make_task(task, **parse_task_options(task, ctx.args))
-        check_device(config.device)
+        task_options = parse_task_options(task, ctx.args)
         initial = output.read_checkpoint(load_path) if load_path else None
-        if initial is not None:
-            check_checkpoint_fits(cell, task_object, config, initial, load_path)
+        plan = prepare([cell], task, 1, task_options, initial_state=initial,
+                       **_train_kwargs(params))
         if save_path:
             output.check_writable_file(save_path)
-    progress = output.Progress(quiet, kwargs["steps"])
+    progress = output.Progress(quiet, plan.config.steps)
     if not quiet:
-        click.echo(output.describe_setup(task, task_object, kwargs, 1), err=True)
-    progress.start(cell, kwargs["seed"])
-    result = run_train(cell, task_object, callback=progress.update, initial_state=initial,
-                       **kwargs)
+        click.echo(output.describe_setup(task, plan), err=True)
+    (result,) = plan.run(on_run_start=progress.start, callback=progress.update).results
     progress.close()
     if save_path:
         minigrad.save(result.model.state_dict(), save_path)
@@ -257,16 +252,21 @@ def tasks(as_json):
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def cells(as_json):
-    """List the registered cells (bi-<cell> wrapped ones included)."""
+    """List the registered cells (bi-<cell> wrapped ones included), with the options
+    they take (--cell-opt) and the init schemes they support (--init)."""
     import minigrad.plugin_manager as pm
-    rows = [{"name": name, "description": spec.description, "plugin": spec.plugin,
-             "distribution": spec.distribution} for name, spec in sorted(pm.cells().items())]
+    rows = [output.cell_row(name, spec) for name, spec in sorted(pm.cells().items())]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows, indent=2, default=output.json_default))
         return
     width = max((len(r["name"]) for r in rows), default=4)
     for row in rows:
         click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['distribution']}]")
+        inits = [f"{s} (auto)" if s == row["recommended_init"] else s for s in row["init_schemes"]]
+        click.echo(f"{'':<{width}}    init: {', '.join(inits)}")
+        for opt in row["options"]:
+            flag = f"{opt['name']}={opt['default']}"
+            click.echo(f"{'':<{width}}    --cell-opt {flag:<20} {opt['help']}")
     output.echo_plugin_errors()
 
 

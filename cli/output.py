@@ -43,13 +43,17 @@ class Progress:
             self.bar = None
 
 
-def describe_setup(task_name, task, kwargs, seeds):
-    """Two lines saying what is about to run, defaults included."""
+def describe_setup(task_name, plan):
+    """What is about to run, defaults included: the task, the training settings and,
+    per cell, the init scheme and options it gets."""
+    task = plan.task
     task_settings = " ".join(f"{k}={v}" for k, v in task.settings().items())
-    training = " ".join(f"{k}={v}" for k, v in kwargs.items() if v is not None)
-    training = training.replace("init=chrono", "init=chrono(LSTM family)")
+    skip = {"cell_options", "init", "forget_bias"}
+    training = " ".join(f"{k}={v}" for k, v in vars(plan.config).items()
+                        if v is not None and k not in skip)
     return (f"task {task_name}: {task_settings} (baseline loss {task.baseline():.4f})\n"
-            f"training: {training} seeds={seeds}")
+            f"training: {training} seeds={len(plan.seeds)}\n"
+            f"cells: {plan.describe_cells()}")
 
 
 def _fmt(value, digits=4):
@@ -173,6 +177,16 @@ def echo_plugin_errors():
     for error in pm.plugin_errors():
         click.echo(f"warning: plugin {error.plugin} ({error.distribution}) failed: "
                    f"{error.error}", err=True)
+
+
+def cell_row(name, spec):
+    """A cell as ``minigrad cells --json`` shows it: options and init schemes included."""
+    factory = spec.factory
+    return {"name": name, "description": spec.description, "plugin": spec.plugin,
+            "distribution": spec.distribution,
+            "options": [o.describe() for o in getattr(factory, "options", ())],
+            "init_schemes": list(getattr(factory, "init_schemes", ("default",))),
+            "recommended_init": getattr(factory, "recommended_init", "default")}
 
 
 def plugin_row(plugin):

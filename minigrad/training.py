@@ -7,21 +7,27 @@ Every run draws fresh training batches from a seeded generator and, every
 ``eval_every`` steps, scores the model on fresh held-out batches; it stops early once
 the task counts as solved. A loss that turns NaN or infinite ends that run (with the
 step and a message) and leaves the others going.
+
+Everything is checked before the first step (``prepare``): bad settings, cells, cell
+options, init schemes, devices and checkpoints raise an ``InvalidRunError`` (or an
+``UnknownNameError`` listing the valid names), so a notebook and the CLI get the same
+one-line errors.
 """
-import inspect
+import dataclasses
+import difflib
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy
 
 from . import backend, creation, dtypes, grad_mode, optim, random
+from .cell_setup import CellSetup, InvalidRunError, declared_options, setup_cells
 from .nn import SequenceModel
-from .nn.sequence_model import INITS
-from .nn.recurrent import resolve_cell
+from .nn.init_schemes import AUTO
 from .nn.utils import clip_grad_norm_
-from .plugin_manager import get_cell, get_task
+from .plugin_manager import get_task
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
@@ -36,8 +42,8 @@ class TrainConfig:
     batch: int = 32
     steps: int = 2500
     clip: Optional[float] = 1.0          # global gradient-norm clipping; None or 0: off
-    forget_bias: Optional[float] = None  # LSTM family only; 1.0 is Jozefowicz et al.'s advice
-    init: str = "chrono"                 # LSTM-family cells only; the others start as PyTorch does
+    init: str = AUTO                     # a scheme every cell declares, or each cell's own
+    forget_bias: Optional[float] = None  # the value of init "forget-bias" (1.0 if not given)
     tbptt: Optional[int] = None          # truncated BPTT length; None: full BPTT
     eval_every: int = 50
     eval_batches: int = 4
@@ -45,32 +51,48 @@ class TrainConfig:
     device: str = "cpu"
     dtype: str = "float32"
     early_stop: bool = True
+    cell_options: Dict[str, Any] = field(default_factory=dict)  # see minigrad.cell_setup
 
     def __post_init__(self):
         positive = ("hidden", "layers", "batch", "steps", "eval_every", "eval_batches")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise InvalidRunError(f"{name} must be a positive integer, got {value!r}", name)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+            raise InvalidRunError(f"lr must be a positive number, got {self.lr!r}", "lr")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, "
-                             f"got {self.optimizer!r}")
+            raise InvalidRunError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, "
+                                  f"got {self.optimizer!r}", "optimizer")
         if self.clip is not None and self.clip < 0:
-            raise ValueError(f"clip must be positive (or 0 for no clipping), got {self.clip}")
-        if self.forget_bias is not None and self.init == "chrono":
-            raise ValueError("forget_bias and init 'chrono' both set the forget-gate biases; "
-                             "choose one (e.g. init='default' with forget_bias=1.0)")
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
+            raise InvalidRunError(f"clip must be positive (or 0 for no clipping), "
+                                  f"got {self.clip}", "clip")
+        self.clip = self.clip or None
+        if not isinstance(self.init, str) or not self.init:
+            raise InvalidRunError(f"init must be the name of a scheme, got {self.init!r}",
+                                  "init")
+        if self.forget_bias is not None:
+            if self.init == AUTO:
+                self.init = "forget-bias"  # giving the value asks for the scheme
+            elif self.init != "forget-bias":
+                raise InvalidRunError(f"forget_bias is the value of init 'forget-bias'; it "
+                                      f"can't be used with init {self.init!r}", "forget_bias")
         if self.tbptt is not None and self.tbptt <= 0:
-            raise ValueError(f"tbptt must be a positive number of steps, got {self.tbptt}")
+            raise InvalidRunError(f"tbptt must be a positive number of steps, "
+                                  f"got {self.tbptt}", "tbptt")
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+            raise InvalidRunError(f"seed must be a non-negative integer, got {self.seed!r}",
+                                  "seed")
         if dtypes.resolve(self.dtype) not in (dtypes.float32, dtypes.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
-        backend.parse_device(self.device)
+            raise InvalidRunError(f"dtype must be float32 or float64, got {self.dtype!r}",
+                                  "dtype")
+        try:
+            backend.parse_device(self.device)
+        except ValueError as error:
+            raise InvalidRunError(str(error), "device") from None
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # train()'s keyword names
 
 
 @dataclass
@@ -103,7 +125,8 @@ def make_task(task, **task_options):
     if isinstance(task, str):
         return get_task(task).factory(**task_options)
     if task_options:
-        raise ValueError("task options can only be given with a task name")
+        raise InvalidRunError("task options can only be given with a task name",
+                              "task_options")
     return task
 
 
@@ -115,32 +138,49 @@ def _make_optimizer(name, params, lr):
     return optim.SGD(params, lr=lr, momentum=0.9)
 
 
-def check_cell(cell, config):
-    """Fail now, before any training, if ``cell`` is unknown (the message lists the valid
-    names) or cannot run with ``config`` (truncated BPTT with a bidirectional cell)."""
-    if isinstance(cell, str):
-        get_cell(cell)
-    if config.tbptt and resolve_cell(cell)[1]:
-        name = cell if isinstance(cell, str) else repr(cell)
-        raise ValueError(f"truncated BPTT (tbptt={config.tbptt}) runs forward in time; it "
-                         f"can't be used with the bidirectional cell {name}")
+def make_config(cells, task, **options):
+    """``TrainConfig(**options)``, with a name it has no field for answered by the valid
+    names (and, where one of ``cells`` or ``task`` declares it, where it belongs)."""
+    unknown = [name for name in options if name not in FIELDS]
+    if unknown:
+        name = unknown[0]
+        message = f"unknown training option {name!r}"
+        close = difflib.get_close_matches(name, FIELDS, n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        owners = [setup.name for setup in setup_cells(cells)
+                  if name in {o.name for o in declared_options(setup.factory)}]
+        if owners:
+            message += f"; it is an option of {', '.join(owners)}: pass cell_options={{{name!r}: ...}}"
+        elif name in {o.name for o in getattr(task, "options", ())}:
+            message += f"; it is an option of the task: pass task_options={{{name!r}: ...}}"
+        raise InvalidRunError(f"{message}. Training options: {', '.join(FIELDS)}", name)
+    return TrainConfig(**options)
+
+
+def check_device(device):
+    """A CUDA device without CuPy (or without a GPU) is refused before training."""
+    if backend.parse_device(device) == "cpu":
+        return
+    try:
+        backend.xp_for(device)  # names the package to install when CuPy is missing
+    except RuntimeError as error:
+        raise InvalidRunError(str(error), "device") from None
+    if not backend.gpu_available():
+        raise InvalidRunError(f"device {device!r}: CuPy is installed but sees no CUDA GPU",
+                              "device")
 
 
 def build_model(cell, task, config):
-    """The SequenceModel a run trains: ``cell`` wrapped for ``task``'s input and output.
-
-    The LSTM-family settings (forget-gate bias, chrono init) apply to the cells that
-    take them (a ``forget_bias`` / ``chrono`` argument); other cells start as usual, so
-    one setting serves a whole comparison.
-    """
-    accepted = inspect.signature(resolve_cell(cell)[0]).parameters
-    cell_options = {}
-    if config.forget_bias is not None and "forget_bias" in accepted:
-        cell_options["forget_bias"] = config.forget_bias
-    init = config.init if config.init != "chrono" or "chrono" in accepted else "default"
-    return SequenceModel(cell, task.input_size, config.hidden, task.output_size,
-                         num_layers=config.layers, init=init, max_delay=task.seq_len,
-                         dtype=config.dtype, device=config.device, **cell_options)
+    """The SequenceModel a run trains: ``cell`` (a ``CellSetup``, a name or a factory)
+    wrapped for ``task``'s input and output, initialised with its scheme (chrono's T
+    is the task's sequence length)."""
+    if not isinstance(cell, CellSetup):
+        cell = setup_cells([cell], config.init, config.cell_options)[0]
+    return SequenceModel(cell.factory, task.input_size, config.hidden, task.output_size,
+                         num_layers=config.layers, init=cell.init, max_delay=task.seq_len,
+                         forget_bias=1.0 if config.forget_bias is None else config.forget_bias,
+                         dtype=config.dtype, device=config.device, **cell.options)
 
 
 def evaluate(model, task, config, rng):
@@ -161,33 +201,125 @@ def _to_tensor(array, config):
     return creation.tensor(array, dtype=config.dtype, device=config.device)
 
 
-class IncompatibleCheckpoint(ValueError):
+class IncompatibleCheckpoint(InvalidRunError):
     """A checkpoint given to start from does not fit the model being trained."""
 
+    def __init__(self, error):
+        problems = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+        detail = problems[0] if problems else str(error)
+        if len(problems) > 1:
+            detail += f" (and {len(problems) - 1} more)"
+        super().__init__(f"the checkpoint does not fit this model: {detail}", "initial_state")
 
-def train(cell, task, task_options=None, callback=None, initial_state=None, **options):
+
+@dataclass
+class Plan:
+    """A checked run or comparison, nothing trained yet: each cell's setup, the task,
+    the settings and the seeds. ``prepare`` makes one; ``run`` trains it."""
+    cells: List[CellSetup]
+    task: Any
+    config: TrainConfig
+    seeds: List[int]
+    initial_state: Optional[dict] = None
+
+    def describe_cells(self):
+        """One phrase per cell: its name, the init scheme it gets and its options."""
+        phrases = []
+        for cell in self.cells:
+            init = cell.init
+            if init == "chrono":
+                init += f" T={self.task.seq_len}"
+            elif init == "forget-bias":
+                init += f" {1.0 if self.config.forget_bias is None else self.config.forget_bias}"
+            options = "".join(f" {k}={v}" for k, v in cell.options.items())
+            phrases.append(f"{cell.name} (init {init}{options})")
+        return ", ".join(phrases)
+
+    def run(self, on_run_start=None, callback=None):
+        """Train every cell once per seed; returns a ``Comparison``."""
+        results = []
+        for cell in self.cells:
+            for seed in self.seeds:
+                if on_run_start is not None:
+                    on_run_start(cell.name, seed)
+                config = dataclasses.replace(self.config, seed=seed)
+                results.append(_train_one(cell, self.task, config, self.initial_state,
+                                          callback))
+        task_info = {"name": getattr(self.task, "name", type(self.task).__name__),
+                     **self.task.settings(), "baseline_loss": float(self.task.baseline()),
+                     "metric": self.task.metric_name}
+        config = asdict(self.config)
+        config["cells"] = {c.name: {"init": c.init, "options": c.options} for c in self.cells}
+        return Comparison(task=task_info, config=config, results=results)
+
+
+def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_state=None,
+            **options):
+    """Check everything a comparison needs, before any training, and return its ``Plan``.
+
+    ``cells`` is a list of names or cell classes (or one comma-separated str); ``seeds``
+    a count (seeds ``seed``, ``seed + 1``, ...) or a list; ``cell_options`` a dict (see
+    ``minigrad.cell_setup``); ``initial_state`` a state_dict every run starts from;
+    ``options`` the fields of ``TrainConfig``.
+    """
+    if isinstance(cells, str):
+        cells = [c.strip() for c in cells.split(",") if c.strip()]
+    if not cells:
+        raise InvalidRunError("a run needs at least one cell", "cells")
+    task = make_task(task, **(task_options or {}))
+    if cell_options is not None:
+        options["cell_options"] = cell_options
+    config = make_config(cells, task, **options)
+    setups = setup_cells(cells, config.init, config.cell_options)
+    for cell in setups:
+        if config.tbptt and cell.bidirectional:
+            raise InvalidRunError(f"truncated BPTT (tbptt={config.tbptt}) runs forward in "
+                                  f"time; it can't be used with the bidirectional cell "
+                                  f"{cell.name}", "tbptt")
+    check_device(config.device)
+    seed_list = list(range(config.seed, config.seed + seeds)) if isinstance(seeds, int) \
+        else list(seeds)
+    if not seed_list:
+        raise InvalidRunError("a comparison needs at least one seed", "seeds")
+    if initial_state is not None:
+        for cell in setups:
+            _load_checkpoint(build_model(cell, task, config), initial_state)
+    return Plan(setups, task, config, seed_list, initial_state)
+
+
+def _load_checkpoint(model, state):
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        raise IncompatibleCheckpoint(error) from None
+
+
+def train(cell, task, task_options=None, callback=None, initial_state=None,
+          cell_options=None, **options):
     """Train ``cell`` (a registered name or class) on ``task`` and return a ``RunResult``
     (its ``model`` attribute holds the trained model).
 
     ``options`` are the fields of ``TrainConfig``; ``task_options`` the task's own
-    parameters; ``initial_state`` a state_dict to start from. ``callback(step, loss)``
-    is called after every training step.
+    parameters; ``cell_options`` the cell's declared options; ``initial_state`` a
+    state_dict to start from. ``callback(step, loss)`` is called after every step.
     """
-    config = options.pop("config", None) or TrainConfig(**options)
-    task = make_task(task, **(task_options or {}))
-    cell_name = cell if isinstance(cell, str) else getattr(cell, "__name__", str(cell))
-    check_cell(cell, config)
+    config = options.pop("config", None)
+    if config is not None:
+        options = {**asdict(config), **options}
+    plan = prepare([cell], task, 1, task_options, cell_options, initial_state, **options)
+    return _train_one(plan.cells[0], plan.task, plan.config, initial_state, callback)
+
+
+def _train_one(cell, task, config, initial_state=None, callback=None):
+    """One run of one checked cell with ``config.seed``."""
     random.manual_seed(config.seed)
     model = build_model(cell, task, config)
     if initial_state is not None:
-        try:
-            model.load_state_dict(initial_state)
-        except RuntimeError as error:
-            raise IncompatibleCheckpoint(f"the checkpoint does not fit this model: {error}") from None
+        _load_checkpoint(model, initial_state)
     optimizer = _make_optimizer(config.optimizer, model.parameters(), config.lr)
     train_rng = numpy.random.default_rng(config.seed)
     eval_rng = numpy.random.default_rng(config.seed + 1_000_003)
-    result = RunResult(cell=cell_name, seed=config.seed,
+    result = RunResult(cell=cell.name, seed=config.seed,
                        params=sum(p.numel() for p in model.parameters()), steps=0,
                        final_loss=math.nan, baseline_loss=float(task.baseline()),
                        metric=task.metric_name, score=math.nan, solved=False,
@@ -269,30 +401,13 @@ def _std(values):
 
 
 def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback=None,
-            **options):
+            cell_options=None, **options):
     """Train every cell in ``cells`` on ``task``, once per seed, and return a ``Comparison``.
 
-    ``seeds`` is a count (seeds ``seed``, ``seed + 1``, ...) or a list of seeds.
-    ``on_run_start(cell, seed)`` and ``callback(step, loss)`` report progress.
+    ``seeds`` is a count (seeds ``seed``, ``seed + 1``, ...) or a list of seeds;
+    ``cell_options`` a dict of cell options (for every cell that declares them, or
+    ``{cell: {...}}`` for one). ``on_run_start(cell, seed)`` and ``callback(step,
+    loss)`` report progress. Everything is checked before the first run (``prepare``).
     """
-    if isinstance(cells, str):
-        cells = [c for c in cells.split(",") if c]
-    if not cells:
-        raise ValueError("compare needs at least one cell")
-    task = make_task(task, **(task_options or {}))
-    base = TrainConfig(**options)
-    for cell in cells:
-        check_cell(cell, base)
-    seed_list = list(range(base.seed, base.seed + seeds)) if isinstance(seeds, int) else list(seeds)
-    if not seed_list:
-        raise ValueError("compare needs at least one seed")
-    results = []
-    for cell in cells:
-        for seed in seed_list:
-            if on_run_start is not None:
-                on_run_start(cell, seed)
-            config = TrainConfig(**{**asdict(base), "seed": seed})
-            results.append(train(cell, task, config=config, callback=callback))
-    task_info = {"name": getattr(task, "name", type(task).__name__), **task.settings(),
-                 "baseline_loss": float(task.baseline()), "metric": task.metric_name}
-    return Comparison(task=task_info, config=asdict(base), results=results)
+    plan = prepare(cells, task, seeds, task_options, cell_options, **options)
+    return plan.run(on_run_start, callback)

@@ -1,6 +1,7 @@
 """The ``bi`` wrapper: ``bi-<cell>`` runs one copy of the cell forward in time and one on
 the reversed sequence, and concatenates their outputs at each step (Schuster & Paliwal
-1997). It exists for every registered cell, third-party ones included.
+1997). It exists for every registered cell, third-party ones included: ``Bidirectional``
+is an ordinary wrapper, ``wrap(factory) -> factory``.
 """
 from minigrad import hookimpl
 from minigrad.nn import Bidirectional

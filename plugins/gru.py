@@ -14,18 +14,17 @@
 Both keep PyTorch's layout: weight_ih stacks (W_ir; W_iz; W_in), weight_hh (W_hr; W_hz; W_hn).
 """
 from minigrad import hookimpl
-from minigrad.nn import RecurrentCell, fused
+from minigrad.nn import fused
 from minigrad.nn import functional as F
 
-from ._weights import add_weights
+from ._weights import StackedGatesCell
 
 
-class GRUCell(RecurrentCell):
+class GRUCell(StackedGatesCell):
     """PyTorch's GRU: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))."""
 
-    def __init__(self, input_size, hidden_size, bias=True):
-        super().__init__(input_size, hidden_size)
-        add_weights(self, gates=3, bias=bias)
+    gates = 3
+    init_schemes = ("default", "orthogonal")
 
     def forward(self, x, state):
         (h,) = state
@@ -37,8 +36,9 @@ class GRUCell(RecurrentCell):
         h = (1 - z) * n + z * h
         return h, (h,)
 
-    # The fast path the runner takes: W_ih x + b_ih for all steps in one product, then
-    # one fused op per step (minigrad/nn/fused.py) for everything after the products.
+    # The fast path: W_ih x + b_ih for all steps in one product, then one fused op per
+    # step (minigrad/nn/fused.py) for everything after the products. The runner takes it
+    # for this class only: a subclass with its own forward runs that forward.
     def project_inputs(self, inputs):
         return F.linear(inputs, self.weight_ih, self.bias_ih)
 
@@ -49,7 +49,8 @@ class GRUCell(RecurrentCell):
 
 
 class GRUv3Cell(GRUCell):
-    """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
+    """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). Its own forward,
+    so the runner runs that forward, not GRUCell's fused step."""
 
     def forward(self, x, state):
         (h,) = state
@@ -62,8 +63,6 @@ class GRUv3Cell(GRUCell):
         n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_n)).tanh()
         h = (1 - z) * n + z * h
         return h, (h,)
-
-    project_inputs = RecurrentCell.project_inputs  # no fused step for this form: plain forward
 
 
 @hookimpl

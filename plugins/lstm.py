@@ -10,32 +10,30 @@ Gers et al. 2000), as torch.nn.LSTM computes it, gates in the order i, f, g, o:
 
 The cell state c is the "constant error carousel": its gradient flows through
 c' = f ⊙ c + ... multiplied only by f, so with f near 1 it survives long delays.
-A new gate goes into the stacked weights (one more block of H rows) and into
-``forward``; a cell with a changed ``forward`` should drop the fused ``step`` below.
+A new gate goes into the stacked weights (one more block of H rows, ``gates``) and
+into ``forward``, in a subclass; the runner then runs your ``forward``, since the fused
+``step`` below computes this class's equations only.
 
-Initialisation options: ``forget_bias=1.0`` starts f open (Jozefowicz et al. 2015);
-``chrono=T`` draws b_f = log(U(1, T - 1)) and b_i = -b_f (Tallec & Ollivier 2018),
-matching memories of up to about T steps.
+Initialisation schemes (``--init``): ``chrono`` (recommended) draws b_f = log U(1, T - 1)
+and b_i = -b_f, T the task's longest delay (Tallec & Ollivier 2018), matching memories
+of up to about T steps; ``forget-bias`` starts f open with b_f = 1.0 or the value asked
+for (Jozefowicz et al. 2015); ``default`` and ``orthogonal`` as for every cell.
 """
 import numpy
 
 from minigrad import backend, creation, hookimpl, random
-from minigrad.nn import RecurrentCell, fused
+from minigrad.nn import fused
 from minigrad.nn import functional as F
 
-from ._weights import add_weights
+from ._weights import StackedGatesCell
 
 
-class LSTMCell(RecurrentCell):
+class LSTMCell(StackedGatesCell):
     """c' = f ⊙ c + i ⊙ g,  h' = o ⊙ tanh(c');  state (h, c)."""
 
-    def __init__(self, input_size, hidden_size, bias=True, forget_bias=None, chrono=None):
-        super().__init__(input_size, hidden_size)
-        add_weights(self, gates=4, bias=bias)
-        if forget_bias is not None or chrono is not None:
-            if not bias:
-                raise ValueError("forget_bias and chrono initialise the biases; they need bias=True")
-            set_gate_biases(self, forget_bias, chrono)
+    gates = 4
+    init_schemes = ("default", "chrono", "forget-bias", "orthogonal")
+    recommended_init = "chrono"
 
     def initial_state(self, batch_size):
         zeros = creation.zeros(batch_size, self.hidden_size, dtype=self.dtype, device=self.device)
@@ -50,8 +48,9 @@ class LSTMCell(RecurrentCell):
         h = o * c.tanh()
         return h, (h, c)
 
-    # The fast path the runner takes: W_ih x + b_ih for all steps in one product, then
-    # one fused op per step (minigrad/nn/fused.py) for everything after the products.
+    # The fast path: W_ih x + b_ih for all steps in one product, then one fused op per
+    # step (minigrad/nn/fused.py) for everything after the products. The runner takes it
+    # for this class only: a subclass with its own forward runs that forward.
     def project_inputs(self, inputs):
         return F.linear(inputs, self.weight_ih, self.bias_ih)
 
@@ -61,9 +60,21 @@ class LSTMCell(RecurrentCell):
         return hc[0], (hc[0], hc[1])
 
 
+    def init_weights(self, scheme, context):
+        if scheme == "chrono":
+            set_gate_biases(self, chrono=context.max_delay)
+        elif scheme == "forget-bias":
+            set_gate_biases(self, forget_bias=context.forget_bias)
+        else:
+            super().init_weights(scheme, context)
+
+
 def set_gate_biases(cell, forget_bias=None, chrono=None):
     """Forget-gate bias or chrono initialisation, on bias_ih (bias_hh's gate rows are zeroed
     so the sum is exactly the value asked for)."""
+    if cell.bias_ih is None:
+        raise ValueError("the chrono and forget-bias schemes set the gate biases; the cell "
+                         "was made with bias=False")
     H = cell.hidden_size
     b_ih = backend.to_numpy(cell.bias_ih.data).copy()
     b_hh = backend.to_numpy(cell.bias_hh.data).copy()
@@ -75,6 +86,8 @@ def set_gate_biases(cell, forget_bias=None, chrono=None):
         b_ih[:H], b_hh[:H] = -forget, 0
     elif forget_bias is not None:
         b_ih[H:2 * H], b_hh[H:2 * H] = forget_bias, 0
+    else:
+        raise ValueError("chrono needs the longest delay T the task asks for (max_delay)")
     cell.bias_ih.data[...] = backend.to_device(b_ih, cell.bias_ih.device)
     cell.bias_hh.data[...] = backend.to_device(b_hh, cell.bias_hh.device)
 

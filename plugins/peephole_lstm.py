@@ -8,12 +8,13 @@ through diagonal ("peephole") weights w_ci, w_cf, w_co of shape (hidden,):
     o  = σ(W_io x + b_io + W_ho h + b_ho + w_co ⊙ c')    (sees the new cell state)
     h' = o ⊙ tanh(c')
 
-With the peephole weights at zero it is exactly the ``lstm`` cell.
+With the peephole weights at zero it is exactly the ``lstm`` cell. It inherits the LSTM's
+initialisation schemes; having its own ``forward``, it runs that, not the LSTM's fused step.
 """
 import math
 
 from minigrad import creation, hookimpl
-from minigrad.nn import Parameter, RecurrentCell, init
+from minigrad.nn import Parameter, init
 from minigrad.nn import functional as F
 
 from .lstm import LSTMCell
@@ -22,8 +23,8 @@ from .lstm import LSTMCell
 class PeepholeLSTMCell(LSTMCell):
     """LSTM whose gates see c through the diagonal weights weight_ci, weight_cf, weight_co."""
 
-    def __init__(self, input_size, hidden_size, bias=True, forget_bias=None, chrono=None):
-        super().__init__(input_size, hidden_size, bias, forget_bias, chrono)
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__(input_size, hidden_size, bias)
         bound = 1 / math.sqrt(hidden_size)
         for name in ("weight_ci", "weight_cf", "weight_co"):
             setattr(self, name, init.uniform_(Parameter(creation.zeros(hidden_size)), -bound, bound))
@@ -38,8 +39,6 @@ class PeepholeLSTMCell(LSTMCell):
         o = (o + self.weight_co * c).sigmoid()
         h = o * c.tanh()
         return h, (h, c)
-
-    project_inputs = RecurrentCell.project_inputs  # no fused step for peepholes: plain forward
 
 
 @hookimpl

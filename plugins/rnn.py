@@ -3,25 +3,33 @@
     h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
 
 ``rnn-relu`` uses relu instead of tanh; with W_hh initialised to the identity and
-b = 0 (``minigrad.nn.init.eye_``) it is the IRNN of Le, Jaitly & Hinton (2015).
+b = 0 (``--init identity``) it is the IRNN of Le, Jaitly & Hinton (2015).
 """
 from minigrad import hookimpl
-from minigrad.nn import RecurrentCell
 from minigrad.nn import functional as F
+from minigrad.options import Option
 
-from ._weights import add_weights
+from ._weights import StackedGatesCell
 
 
-class RNNCell(RecurrentCell):
+class RNNCell(StackedGatesCell):
     """h' = φ(W_ih x + b_ih + W_hh h + b_hh), φ = tanh or relu."""
 
+    options = (Option("nonlinearity", "tanh", type=str, choices=("tanh", "relu"),
+                      help="φ, the activation of h"),)
+    init_schemes = ("default", "orthogonal", "identity")
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, bias)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        add_weights(self, gates=1, bias=bias)
 
+    def forward(self, x, state):
+        return self.step(self.project_inputs(x), state)
+
+    # The fast path: W_ih x + b_ih for all steps in one product; forward is the same two
+    # calls for one step, so both paths compute the same numbers by construction.
     def project_inputs(self, x):
         """W_ih x + b_ih, for one step or for all steps at once."""
         return F.linear(x, self.weight_ih, self.bias_ih)
@@ -32,12 +40,11 @@ class RNNCell(RecurrentCell):
         h = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
         return h, (h,)
 
-    def forward(self, x, state):
-        return self.step(self.project_inputs(x), state)
-
 
 class ReLURNNCell(RNNCell):
     """h' = relu(W_ih x + b_ih + W_hh h + b_hh)."""
+
+    options = ()  # the nonlinearity is fixed
 
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__(input_size, hidden_size, bias=bias, nonlinearity="relu")

@@ -6,7 +6,7 @@
 * the fused fast path against the cell's plain ``forward``, values and gradients;
 * ``bi-<cell>`` against the runner's ``bidirectional=True``;
 * the cell contract: parameter names in the layer, the default ``initial_state``,
-  LSTM bias options, input validation, dropout between layers;
+  the LSTM's init schemes, input validation, dropout between layers;
 * ``RNNCell``/``GRUCell``/``LSTMCell`` against ``torch.nn.*Cell`` where PyTorch is installed.
 """
 import math
@@ -244,7 +244,8 @@ def test_gradcheck_catches_a_wrong_gradient(rng):
 def test_fast_path_agrees_with_plain_forward(name, rng):
     layer = Recurrent(name, 3, 4, num_layers=2, bidirectional=True, dtype="float64")
     cell = layer.cells[0][0]
-    has_fast_path = cell.project_inputs(minigrad.zeros(2, 1, 3, dtype="float64")) is not None
+    has_fast_path = cell.has_fast_path() and cell.project_inputs(
+        minigrad.zeros(2, 1, 3, dtype="float64")) is not None
     assert has_fast_path == (name in FUSED_CELLS)
     x = rng.standard_normal((7, 3, 3))
     state = random_state(name, 4, 3, 4, rng)
@@ -407,11 +408,17 @@ def test_the_runner_starts_from_initial_state():
 
 
 # --------------------------------------------------------------------------------------
-# LSTM bias options
+# the LSTM's initialisation schemes (chrono, forget-bias)
+
+def initialised(name, input_size, hidden_size, scheme, bias=True, **context):
+    cell = make_cell(name, input_size, hidden_size, bias=bias)
+    cell.init_weights(scheme, nn.InitContext(**context))
+    return cell
+
 
 def test_forget_bias_sets_the_forget_gate_and_leaves_the_rest(rng):
     H = 6
-    cell = make_cell("lstm", 3, H, forget_bias=1.0)
+    cell = initialised("lstm", 3, H, "forget-bias", forget_bias=1.0)
     b_ih, b_hh = cell.bias_ih.detach().numpy(), cell.bias_hh.detach().numpy()
     np.testing.assert_array_equal(b_ih[H:2 * H], 1.0)
     np.testing.assert_array_equal(b_hh[H:2 * H], 0.0)
@@ -423,7 +430,8 @@ def test_forget_bias_sets_the_forget_gate_and_leaves_the_rest(rng):
 
 def test_forget_bias_reaches_every_cell_of_a_layer_and_the_peephole_lstm():
     for name in ("lstm", "peephole-lstm"):
-        layer = Recurrent(name, 3, 4, num_layers=2, bidirectional=True, forget_bias=2.5)
+        layer = Recurrent(name, 3, 4, num_layers=2, bidirectional=True)
+        layer.init_weights("forget-bias", nn.InitContext(forget_bias=2.5))
         for key, value in layer.state_dict().items():
             if key.startswith("bias_ih"):
                 np.testing.assert_array_equal(value.detach().numpy()[4:8], 2.5)
@@ -433,7 +441,7 @@ def test_forget_bias_reaches_every_cell_of_a_layer_and_the_peephole_lstm():
 
 def test_chrono_initialisation_draws_log_uniform_forget_biases():
     H, T = 400, 50
-    cell = make_cell("lstm", 3, H, chrono=T)
+    cell = initialised("lstm", 3, H, "chrono", max_delay=T)
     b_ih, b_hh = cell.bias_ih.detach().numpy(), cell.bias_hh.detach().numpy()
     forget, input_gate = b_ih[H:2 * H], b_ih[:H]
     np.testing.assert_array_equal(b_hh[:2 * H], 0.0)
@@ -449,9 +457,9 @@ def test_chrono_initialisation_draws_log_uniform_forget_biases():
 
 def test_chrono_is_reproducible_from_the_seed_and_reachable_through_the_model():
     minigrad.manual_seed(3)
-    a = make_cell("lstm", 2, 8, chrono=20).bias_ih.detach().numpy()
+    a = initialised("lstm", 2, 8, "chrono", max_delay=20).bias_ih.detach().numpy()
     minigrad.manual_seed(3)
-    b = make_cell("lstm", 2, 8, chrono=20).bias_ih.detach().numpy()
+    b = initialised("lstm", 2, 8, "chrono", max_delay=20).bias_ih.detach().numpy()
     np.testing.assert_array_equal(a, b)
     model = nn.SequenceModel("lstm", 2, 8, 3, init="chrono", max_delay=30)
     forget = model.rnn.bias_ih_l0.detach().numpy()[8:16]
@@ -459,18 +467,19 @@ def test_chrono_is_reproducible_from_the_seed_and_reachable_through_the_model():
     np.testing.assert_array_equal(model.rnn.bias_ih_l0.detach().numpy()[:8], -forget)
 
 
-@pytest.mark.parametrize("options,message", [
-    ({"chrono": 1}, "chrono"),
-    ({"forget_bias": 1.0, "bias": False}, "bias"),
-    ({"chrono": 10, "bias": False}, "bias"),
+@pytest.mark.parametrize("scheme,bias,context,message", [
+    ("chrono", True, {"max_delay": 1}, "chrono"),
+    ("chrono", True, {}, "longest delay"),
+    ("forget-bias", False, {}, "bias=False"),
+    ("chrono", False, {"max_delay": 10}, "bias=False"),
 ])
-def test_lstm_bias_options_reject_what_they_cannot_do(options, message):
+def test_lstm_bias_schemes_reject_what_they_cannot_do(scheme, bias, context, message):
     with pytest.raises(ValueError, match=message):
-        make_cell("lstm", 3, 4, **options)
+        initialised("lstm", 3, 4, scheme, bias=bias, **context)
 
 
 def test_a_cell_without_the_option_says_so():
-    with pytest.raises(ValueError, match="forget_bias"):
+    with pytest.raises(ValueError, match=r"forget_bias.*its options: none"):
         Recurrent("gru", 3, 4, forget_bias=1.0)
 
 

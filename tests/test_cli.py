@@ -151,7 +151,7 @@ def test_compare_a_bidirectional_cell():
 def test_task_options_reach_the_task_and_training_options_the_trainer():
     result = invoke("compare", "--cells", "rnn", "--task", "adding", "--length=6",
                     "--hidden", "5", "--layers", "2", "--optimizer", "rmsprop", "--lr", "0.005",
-                    "--batch", "4", "--steps", "7", "--clip", "0", "--forget-bias", "2",
+                    "--batch", "4", "--steps", "7", "--clip", "0",
                     "--init", "orthogonal", "--tbptt", "3", "--eval-every", "5", "--seed", "9",
                     "--device", "cpu", "--dtype", "float64", "--json", "--quiet")
     assert result.exit_code == 0, result.stderr
@@ -180,19 +180,89 @@ def test_default_clip_is_on_and_shown_in_help():
     assert re.search(r"--clip.*default: \(?1\.0\b", text)
 
 
-def test_lstm_options_reach_only_lstm_cells_in_one_compare():
-    for lstm_option in (("--init", "chrono"), ("--init", "default", "--forget-bias", "2")):
-        result = invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST, *lstm_option,
-                        "--json", "--quiet")
-        assert result.exit_code == 0, result.stderr
-        assert [r["error"] for r in json.loads(result.stdout)["results"]] == [None, None]
+def test_init_auto_gives_each_cell_its_own_scheme_and_the_header_says_which():
+    result = invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "cells: rnn (init default), lstm (init chrono T=" in result.stderr
+    cells = json.loads(result.stdout)["config"]["cells"]
+    assert cells == {"rnn": {"init": "default", "options": {}},
+                     "lstm": {"init": "chrono", "options": {}}}
+
+
+def test_an_init_a_cell_of_the_run_does_not_support_exits_2_naming_its_schemes():
+    line = assert_usage_error(invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST,
+                                     "--init", "chrono"), "--init")
+    assert "'rnn'" in line and "default, orthogonal, identity" in line
+    line = assert_usage_error(invoke("compare", "--cells", "gru", *COPY, *FAST,
+                                     "--init", "no-such-scheme"), "--init")
+    assert "default, orthogonal" in line
+
+
+def test_forget_bias_chooses_its_scheme_for_the_lstm_family():
+    result = invoke("compare", "--cells", "lstm,peephole-lstm", *COPY, *FAST,
+                    "--forget-bias", "2", "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["config"]["init"] == "forget-bias" and data["config"]["forget_bias"] == 2.0
+    assert {c["init"] for c in data["config"]["cells"].values()} == {"forget-bias"}
+
+
+def test_forget_bias_for_a_cell_without_a_forget_gate_is_bad_usage_not_ignored():
+    line = assert_usage_error(invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST,
+                                     "--forget-bias", "2"), "--init")
+    assert "'rnn'" in line
 
 
 def test_forget_bias_with_chrono_init_is_bad_usage():
     result = invoke("compare", "--cells", "lstm", *COPY, *FAST, "--init", "chrono",
                     "--forget-bias", "2")
     assert result.exit_code == 2
-    assert "choose one" in result.stderr
+    assert "--forget-bias is the value of init 'forget-bias'" in result.stderr
+
+
+def test_cell_opt_reaches_the_cells_that_declare_it():
+    result = invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST,
+                    "--cell-opt", "nonlinearity=relu", "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    cells = json.loads(result.stdout)["config"]["cells"]
+    assert cells["rnn"]["options"] == {"nonlinearity": "relu"}
+    assert cells["lstm"]["options"] == {}
+
+
+def test_cell_opt_with_a_cell_name_targets_that_cell_only():
+    result = invoke("compare", "--cells", "rnn,bi-rnn", *COPY, *FAST,
+                    "--cell-opt", "bi-rnn:nonlinearity=relu", "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    cells = json.loads(result.stdout)["config"]["cells"]
+    assert cells["rnn"]["options"] == {} and cells["bi-rnn"]["options"] == {"nonlinearity": "relu"}
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--cell-opt", "t_max=30"), ["t_max", "rnn takes nonlinearity", "lstm takes no options"]),
+    (("--cell-opt", "nonlinearity=sigmoid"), ["nonlinearity", "'tanh', 'relu'"]),
+    (("--cell-opt", "gru:nonlinearity=relu"), ["gru", "its cells: rnn, lstm"]),
+    (("--cell-opt", "lstm:nonlinearity=relu"), ["lstm", "its options: none"]),
+    (("--cell-opt", "nonlinearity"), ["NAME=VALUE"]),
+])
+def test_bad_cell_opt_exits_2_before_training(args, words):
+    line = assert_usage_error(invoke("compare", "--cells", "rnn,lstm", *COPY, *FAST, *args),
+                              "--cell-opt")
+    for word in words:
+        assert word in line
+
+
+def test_cells_lists_options_and_init_schemes():
+    result = invoke("cells", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["rnn"]["options"][0]["name"] == "nonlinearity"
+    assert rows["rnn"]["options"][0]["choices"] == ["tanh", "relu"]
+    assert rows["lstm"]["init_schemes"] == ["default", "chrono", "forget-bias", "orthogonal"]
+    assert rows["lstm"]["recommended_init"] == "chrono"
+    assert rows["bi-lstm"]["recommended_init"] == "chrono"
+    text = invoke("cells").stdout
+    assert "--cell-opt nonlinearity=tanh" in text
+    assert "init: default, chrono (auto), forget-bias, orthogonal" in text
 
 
 # --------------------------------------------------------------------------- --out

@@ -11,8 +11,8 @@ import pytest
 
 import minigrad
 from minigrad import UnknownNameError
-from minigrad.training import (Comparison, IncompatibleCheckpoint, RunResult, TrainConfig,
-                               build_model, compare, evaluate, train)
+from minigrad.training import (Comparison, IncompatibleCheckpoint, InvalidRunError, RunResult,
+                               TrainConfig, build_model, compare, evaluate, train)
 from minigrad.plugins.tasks.copy import CopyTask
 
 # Solved by lstm and gru in 100-250 steps for every seed tried; 400 leaves room.
@@ -284,9 +284,10 @@ def _forget_rows(model, name):
     return values[H:2 * H], values[:H]
 
 
-def test_forget_bias_reaches_only_lstm_family_cells():
+def test_forget_bias_reaches_the_lstm_family_and_is_refused_elsewhere():
     task = CopyTask(**TINY_TASK)
-    config = TrainConfig(hidden=8, forget_bias=3.0, init="default")
+    config = TrainConfig(hidden=8, forget_bias=3.0)
+    assert config.init == "forget-bias"  # giving the value asks for the scheme
     for cell in ("lstm", "peephole-lstm", "bi-lstm"):
         model = build_model(cell, task, config)
         suffixes = ("_l0", "_l0_reverse") if cell.startswith("bi-") else ("_l0",)
@@ -294,29 +295,83 @@ def test_forget_bias_reaches_only_lstm_family_cells():
             forget_ih, _ = _forget_rows(model, "rnn.bias_ih" + suffix)
             forget_hh, _ = _forget_rows(model, "rnn.bias_hh" + suffix)
             np.testing.assert_array_equal(forget_ih + forget_hh, 3.0)
-    for cell in ("rnn", "gru", "bi-gru"):
-        build_model(cell, task, config)  # no error: the setting just doesn't apply
-    # and it is the option that did it: without it the biases are PyTorch's uniform ones
-    plain = build_model("lstm", task, TrainConfig(hidden=8, forget_bias=None, init="default"))
+    for cell in ("rnn", "gru", "bi-gru"):  # no forget gate: an error, not a silent no-op
+        with pytest.raises(InvalidRunError, match=rf"'forget-bias'.*{cell}"):
+            build_model(cell, task, config)
+    # and it is the scheme that did it: without it the biases are PyTorch's uniform ones
+    plain = build_model("lstm", task, TrainConfig(hidden=8, init="default"))
     forget_ih, _ = _forget_rows(plain, "rnn.bias_ih_l0")
     assert (np.abs(forget_ih) <= 1 / math.sqrt(8)).all()
 
 
-def test_chrono_init_reaches_lstm_cells_and_leaves_the_others_alone():
+def test_chrono_init_reaches_lstm_cells_and_is_refused_by_the_others():
     task = CopyTask(length=2, delay=20, symbols=3)  # T = seq_len = 24
     model = build_model("lstm", task, TrainConfig(hidden=16, init="chrono"))
     forget, input_ = _forget_rows(model, "rnn.bias_ih_l0")
     assert (forget >= 0).all() and (forget <= math.log(task.seq_len - 1) + 1e-6).all()
     np.testing.assert_allclose(input_, -forget)
     assert forget.std() > 0  # drawn, not constant
-    build_model("gru", task, TrainConfig(hidden=16, init="chrono"))  # silently default
+    with pytest.raises(InvalidRunError, match="supports default, orthogonal") as caught:
+        build_model("gru", task, TrainConfig(hidden=16, init="chrono"))
+    assert caught.value.option == "init"
 
 
-def test_one_compare_with_rnn_and_lstm_and_chrono_init():
-    comparison = compare(["rnn", "lstm"], "copy", init="chrono", **TINY)
+def test_init_auto_is_each_cells_own_choice_in_one_compare():
+    comparison = compare(["rnn", "lstm"], "copy", **TINY)
     assert [r.cell for r in comparison.results] == ["rnn", "lstm"]
     assert all(r.error is None and r.steps == 20 for r in comparison.results)
-    assert comparison.config["init"] == "chrono"
+    assert comparison.config["init"] == "auto"
+    assert {name: c["init"] for name, c in comparison.config["cells"].items()} == \
+        {"rnn": "default", "lstm": "chrono"}
+
+
+def test_an_explicit_init_is_checked_for_every_cell_before_training():
+    started = []
+    with pytest.raises(InvalidRunError, match="'chrono' is not supported by the cell 'rnn'"):
+        compare(["lstm", "rnn"], "copy", init="chrono",
+                on_run_start=lambda *a: started.append(a), **TINY)
+    assert started == []
+
+
+# ------------------------------------------------------------------------- cell options
+
+def test_cell_options_reach_the_cells_that_declare_them():
+    result = train("rnn", "copy", cell_options={"nonlinearity": "relu"}, **TINY)
+    assert result.model.rnn.cells[0][0].nonlinearity == "relu"
+    comparison = compare(["rnn", "lstm"], "copy", cell_options={"nonlinearity": "relu"}, **TINY)
+    assert comparison.config["cells"]["rnn"]["options"] == {"nonlinearity": "relu"}
+    assert comparison.config["cells"]["lstm"]["options"] == {}
+
+
+def test_cell_options_per_cell_name():
+    comparison = compare(["rnn", "bi-rnn"], "copy",
+                         cell_options={"bi-rnn": {"nonlinearity": "relu"}}, **TINY)
+    assert comparison.config["cells"]["rnn"]["options"] == {}
+    assert comparison.config["cells"]["bi-rnn"]["options"] == {"nonlinearity": "relu"}
+
+
+@pytest.mark.parametrize("cell_options, words", [
+    ({"t_max": 30}, r"t_max: rnn takes nonlinearity; lstm takes no options"),
+    ({"lstm": {"nonlinearity": "relu"}}, r"cell 'lstm' does not take.*its options: none"),
+    ({"gru": {"nonlinearity": "relu"}}, r"gru, which this run does not train"),
+    ({"nonlinearity": "sigmoid"}, r"must be one of \['tanh', 'relu'\]"),
+    ("nonlinearity=relu", r"must be a dict"),
+])
+def test_bad_cell_options_are_refused_before_training(cell_options, words):
+    started = []
+    with pytest.raises(InvalidRunError, match=words) as caught:
+        compare(["rnn", "lstm"], "copy", cell_options=cell_options,
+                on_run_start=lambda *a: started.append(a), **TINY)
+    assert caught.value.option == "cell_options" and started == []
+
+
+def test_an_unknown_keyword_of_train_says_where_it_belongs():
+    with pytest.raises(InvalidRunError, match=r"option of rnn: pass cell_options"):
+        train("rnn", "copy", nonlinearity="relu", **TINY)
+    with pytest.raises(InvalidRunError, match=r"option of the task: pass task_options"):
+        train("rnn", "copy", delay=3, **TINY)
+    with pytest.raises(InvalidRunError, match=r"Training options: hidden, layers"):
+        train("rnn", "copy", t_max=30, **TINY)
 
 
 # ------------------------------------------------------------ optimizers, dtype, config
@@ -392,7 +447,7 @@ def test_train_rejects_bad_input_before_training():
         train("lstm", "adding", task_options={"symbols": 3})
     with pytest.raises(ValueError, match="length"):
         train("lstm", "copy", task_options={"length": 0})
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidRunError, match=r"'hiddden' \(did you mean 'hidden'\?\)"):
         train("lstm", "copy", hiddden=8)  # a misspelt option is not ignored
     with pytest.raises(ValueError):
         compare([], "copy")

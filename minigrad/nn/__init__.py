@@ -2,7 +2,10 @@
 from . import functional, init, utils  # noqa: F401
 from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
-from .recurrent import Bidirectional, Recurrent, RecurrentCell  # noqa: F401
+from .cell import RecurrentCell  # noqa: F401
+from .bidirectional import Bidirectional, BidirectionalCell  # noqa: F401
+from .init_schemes import InitContext  # noqa: F401
+from .recurrent import Recurrent  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .sequence_model import SequenceModel  # noqa: F401
 from . import fused  # noqa: F401

@@ -1,10 +1,15 @@
 """``torch.nn``'s recurrent layers and cells by name, over the registered built-in cells.
 
 Same constructors, return values and parameter names as PyTorch, so a PyTorch
-state_dict loads here and gives the same numbers (and back).
+state_dict loads here and gives the same numbers (and back). The cells are looked up by
+their qualified names (``lstm/lstm``: plugin ``lstm``, cell ``lstm``), which no
+third-party plugin can take; the plugins behind them are essential, so
+``MINIGRAD_DISABLE_PLUGINS`` can't switch them off.
 """
 from .module import Module
 from .recurrent import Recurrent, build_cell, resolve_cell
+
+_RNN = {"tanh": "rnn/rnn", "relu": "rnn/rnn-relu"}  # nonlinearity -> the registered cell
 
 
 class _HiddenStateOnly(Recurrent):
@@ -22,7 +27,7 @@ class RNN(_HiddenStateOnly):
                  batch_first=False, dropout=0.0, bidirectional=False, dtype=None, device=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__("rnn" if nonlinearity == "tanh" else "rnn-relu", input_size,
+        super().__init__(_RNN[nonlinearity], input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype, device)
 
@@ -32,7 +37,7 @@ class GRU(_HiddenStateOnly):
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None, device=None):
-        super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first,
+        super().__init__("gru/gru", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, dtype, device)
 
 
@@ -41,7 +46,7 @@ class LSTM(Recurrent):
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None, device=None):
-        super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first,
+        super().__init__("lstm/lstm", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, dtype, device)
 
     def forward(self, input, hx=None):  # noqa: A002
@@ -56,7 +61,7 @@ class _SingleStep(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=None, device=None, **options):
         super().__init__()
-        factory, _ = resolve_cell(self.cell_name)
+        factory = resolve_cell(self.cell_name)
         # the cell is kept without registering it as a sub-module: its parameters are
         # registered on this module directly, under PyTorch's names
         object.__setattr__(self, "cell", build_cell(factory, input_size, hidden_size, bias,
@@ -85,15 +90,15 @@ class RNNCell(_SingleStep):
                  device=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        object.__setattr__(self, "cell_name", "rnn" if nonlinearity == "tanh" else "rnn-relu")
+        object.__setattr__(self, "cell_name", _RNN[nonlinearity])
         super().__init__(input_size, hidden_size, bias, dtype, device)
 
 
 class GRUCell(_SingleStep):
     """One GRU step (PyTorch's form): returns h'."""
-    cell_name = "gru"
+    cell_name = "gru/gru"
 
 
 class LSTMCell(_SingleStep):
     """One LSTM step: returns (h', c')."""
-    cell_name = "lstm"
+    cell_name = "lstm/lstm"

@@ -1,0 +1,154 @@
+"""The recurrent cell: one time step, and what a cell declares about itself.
+
+A cell computes one step, ``forward(x_t, state) -> (output_t, new_state)``; the runner
+(``minigrad.nn.Recurrent``) unrolls it over a sequence, which is all backpropagation
+through time (BPTT) needs: the graph of the unrolled loop is an ordinary graph, and
+``backward()`` walks it from the last step to the first.
+
+Writing a cell takes three things::
+
+    class MyCell(RecurrentCell):
+        def __init__(self, input_size, hidden_size):
+            super().__init__(input_size, hidden_size)
+            self.weight_ih = Parameter(...)          # your weights
+        def forward(self, x_t, state):               # state is a tuple of tensors
+            (h,) = state
+            h = ...                                   # one step, from Tensor ops
+            return h, (h,)                            # (output_t, new_state)
+
+What a cell can be told is declared on the class, never guessed from names:
+
+* ``options``: its constructor's keyword options, as ``minigrad.options.Option``s
+  (``--cell-opt NAME=VALUE``, ``cell_options=``);
+* ``init_schemes`` and ``recommended_init``: the initialisation schemes it supports
+  (see ``minigrad.nn.init_schemes``) and the one ``init="auto"`` picks; a scheme is
+  applied by ``init_weights``;
+* ``recurrent_weights()`` and ``biases()``: which parameters the generic schemes
+  (orthogonal, identity) set.
+"""
+from .. import creation, dtypes
+from .init_schemes import set_recurrent_blocks
+from .module import Module
+from . import init
+
+#: The methods that make up a fast path, replacing ``forward`` inside the runner.
+FAST_PATH = ("project_inputs", "step")
+
+
+class RecurrentCell(Module):
+    """One step of a recurrent network: ``forward(x_t, state) -> (output_t, new_state)``.
+
+    Optional fast path: ``project_inputs(inputs)`` computes the part of every step that
+    depends on the input only, for all time steps in one matrix product (or returns
+    None, the default: no fast path), and ``step(projected_t, state)`` finishes a step
+    from it. It must give the same numbers as ``forward``, so the runner takes it only
+    when both methods come from the class that defines ``forward``: a subclass that
+    overrides ``forward`` runs its own ``forward`` (unless it sets
+    ``keeps_fast_path = True``, saying the inherited fast path still computes it).
+    """
+
+    options = ()                  # declared constructor options (minigrad.options.Option)
+    init_schemes = ("default",)   # the initialisation schemes this cell supports
+    recommended_init = "default"  # the one init="auto" picks
+    directions = 1                # 2 for a cell that runs both ways in time (bi-)
+    keeps_fast_path = False       # read on the class that defines forward
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+
+    @property
+    def dtype(self):
+        first = next(self.parameters(), None)
+        return first.dtype if first is not None else dtypes.default_float
+
+    @property
+    def device(self):
+        first = next(self.parameters(), None)
+        return first.device if first is not None else "cpu"
+
+    def initial_state(self, batch_size):
+        """The state before the first step: zeros, one tensor of (batch, hidden_size)."""
+        return (creation.zeros(batch_size, self.hidden_size, dtype=self.dtype,
+                               device=self.device),)
+
+    # ----------------------------------------------------------------- the sequence
+    def forward_sequence(self, inputs, state, reverse=False, fast=True):
+        """Unroll the cell over ``inputs`` (seq, batch, features) from ``state``, backwards
+        in time when ``reverse``; returns (outputs (seq, batch, hidden), final state).
+        With ``fast`` it takes the fast path where ``has_fast_path()`` allows."""
+        from .. import ops
+        length = inputs.shape[0]
+        steps = range(length - 1, -1, -1) if reverse else range(length)
+        projected = self.project_inputs(inputs) if fast and self.has_fast_path() else None
+        outputs = [None] * length
+        for t in steps:
+            if projected is None:
+                outputs[t], state = self(inputs[t], state)
+            else:
+                outputs[t], state = self.step(projected[t], state)
+        return ops.stack(outputs, dim=0), tuple(state)
+
+    def project_inputs(self, inputs):
+        return None
+
+    def step(self, projected_t, state):
+        raise NotImplementedError(f"{type(self).__name__} has no fast path")
+
+    @classmethod
+    def has_fast_path(cls):
+        """Whether the fast path may stand in for ``forward``: it belongs to the class
+        whose ``forward`` it replaces, or that class says it does (``keeps_fast_path``)."""
+        owner = _defining_class(cls, "forward")
+        if owner.__dict__.get("keeps_fast_path", False):
+            return _defining_class(cls, "step") is not RecurrentCell
+        return all(_defining_class(cls, name) is owner for name in FAST_PATH)
+
+    # ----------------------------------------------------------------- initialisation
+    def recurrent_weights(self):
+        """The matrices that multiply the previous state, each stacking one (H, H) block
+        per gate: what the orthogonal and identity schemes set. None by default."""
+        return ()
+
+    def biases(self):
+        """The bias vectors: what the identity scheme zeroes. None by default."""
+        return ()
+
+    def init_weights(self, scheme, context):
+        """Apply the initialisation ``scheme`` (one of ``init_schemes``) with ``context``
+        (an ``InitContext``: the task's longest delay, the forget-gate bias). Cells with
+        schemes of their own (chrono, forget-bias) override this and hand the rest on."""
+        if scheme == "default":
+            return  # the constructor's draw
+        if scheme == "orthogonal":
+            set_recurrent_blocks(self, init.orthogonal_)
+        elif scheme == "identity":
+            set_recurrent_blocks(self, init.eye_)
+            for bias in self.biases():
+                init.zeros_(bias)
+        else:
+            raise NotImplementedError(f"{type(self).__name__} declares the init {scheme!r} "
+                                      f"but its init_weights does not apply it")
+
+    # ----------------------------------------------------------------- in a layer
+    def per_direction(self):
+        """The one-direction cells this cell is made of: itself (a bidirectional cell: two)."""
+        return (self,)
+
+    def named_layer_parameters(self, suffix):
+        """(name, parameter) as a layer names them, PyTorch's way: ``p`` -> ``p_l0``
+        (``suffix`` "_l0"); a sub-module's ``inner.w`` -> ``inner_w_l0``."""
+        for name, param in self.named_parameters():
+            yield name.replace(".", "_") + suffix, param
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}"
+
+
+def _defining_class(cls, name):
+    """The class in ``cls``'s MRO whose own body defines ``name``."""
+    return next(klass for klass in cls.__mro__ if name in klass.__dict__)
