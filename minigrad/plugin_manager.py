@@ -1,4 +1,10 @@
-"""Finding, loading and indexing plugins: the registry of cells, wrappers and tasks.
+"""Finding and loading plugins: the registry of cells, wrappers and tasks.
+
+What lives where: this module finds the plugins, loads them, records the ones that fail,
+and offers the public functions (``cells()``, ``get_cell(...)``, ``plugins()``, ...);
+``plugin_names`` resolves names once the plugins are loaded (``Spec``, bare, qualified
+and aliased names, ``UnknownNameError``, ``AmbiguousNameError``). Both sets of names
+are importable from here.
 
 Plugins come from two places, and both go through the same hooks (see ``hookspecs``):
 
@@ -20,11 +26,6 @@ Environment, read when the registry is built (``reset()`` rebuilds it):
   point names); set but empty, none. The built-ins are always loaded;
 * ``MINIGRAD_DISABLE_PLUGINS=a,b``: skip these plugins, by plugin or distribution name
   (built-ins included, e.g. ``peephole_lstm``).
-
-Names: a bare name (``lstm``) works while one plugin claims it, as a name or an alias.
-When several do, each stays reachable as ``<plugin>/<name>`` (always valid) and the bare
-name fails with a message naming them all. Wrapped cells are named ``<wrapper>-<cell>``;
-when that is ambiguous, ``<wrapper>-<plugin>/<cell>`` names the one wrapping that cell.
 """
 import difflib
 import importlib
@@ -39,6 +40,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import pluggy
 
 from . import hookspecs
+# Spec and the name errors live in plugin_names; they are importable from here too.
+from .plugin_names import (VALID_NAME, AmbiguousNameError, NameIndex, Spec,  # noqa: F401
+                           UnknownNameError, wrapped_cell_spec, wrapper_prefix)
 
 PROJECT = "minigrad"
 ENTRY_POINT_GROUP = "minigrad"
@@ -63,31 +67,6 @@ HOOKS = {
     "minigrad_register_tasks": "task",
 }
 KINDS = tuple(HOOKS.values())
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One registered cell, wrapper or task.
-
-    ``qualified`` is the name that always reaches it, ``<plugin>/<name>`` unless it is a
-    wrapped cell; ``derived_from`` is ``(wrapper, cell)`` qualified names for those."""
-    name: str
-    factory: Any
-    description: str
-    plugin: str
-    distribution: str
-    kind: str
-    version: Optional[str] = None
-    aliases: Tuple[str, ...] = ()
-    qualified: str = ""
-    derived_from: Optional[Tuple[str, str]] = None
-
-    def __post_init__(self):
-        if not self.qualified:
-            object.__setattr__(self, "qualified", f"{self.plugin}/{self.name}")
-
 
 @dataclass(frozen=True)
 class PluginError:
@@ -118,14 +97,6 @@ class PluginInfo:
     status: str
     hooks: Tuple[str, ...] = ()
     error: Optional[str] = None
-
-
-class UnknownNameError(ValueError):
-    """No cell, wrapper or task has this name. The message lists the valid names."""
-
-
-class AmbiguousNameError(UnknownNameError):
-    """Several plugins registered this name; the message lists the qualified names."""
 
 
 @dataclass(frozen=True)
@@ -172,59 +143,6 @@ def _describe(exc):
     return f"{type(exc).__name__}: {exc}"
 
 
-def _suggest(name, choices):
-    """The closest choices to ``name``, ignoring case."""
-    by_lower = {}
-    for choice in choices:
-        by_lower.setdefault(choice.lower(), choice)
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-    return [by_lower[c] for c in close]
-
-
-class _Index:
-    """The names of one kind (cells, wrappers or tasks) and what each reaches."""
-
-    def __init__(self, kind, specs, note=""):
-        self.kind = kind
-        self.note = note  # said after "unknown name" errors: which plugins failed
-        claims: Dict[str, List[Spec]] = {}
-        for spec in specs:
-            for name in (spec.name, *spec.aliases):
-                claims.setdefault(name, []).append(spec)
-        self.ambiguous = {n: owners for n, owners in claims.items() if len(owners) > 1}
-        self.listing = {}  # what cells() shows: bare names where unique, else qualified
-        self.lookup = {}   # everything that resolves: listing, qualified names, aliases
-        for spec in specs:
-            unique = spec.name not in self.ambiguous
-            self.listing[spec.name if unique else spec.qualified] = spec
-            self.lookup[spec.qualified] = spec
-        for name, owners in claims.items():
-            if len(owners) == 1:
-                self.lookup[name] = owners[0]
-        self.listing = dict(sorted(self.listing.items()))
-
-    def get(self, name):
-        if not isinstance(name, str):
-            raise TypeError(f"a {self.kind} name must be a str, got {name!r}")
-        if name in self.lookup:
-            return self.lookup[name]
-        if name in self.ambiguous:
-            owners = ", ".join(
-                f"{s.qualified!r} (from {s.distribution})" for s in self.ambiguous[name])
-            raise AmbiguousNameError(
-                f"{self.kind} name {name!r} is registered by more than one plugin; "
-                f"use one of {owners}")
-        valid = ", ".join(self.listing) or "none registered"
-        message = f"unknown {self.kind} {name!r}"
-        close = _suggest(name, list(self.lookup) + list(self.ambiguous))
-        if close:
-            message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
-        else:
-            message += "."
-        message += f" Valid {self.kind}s: {valid}"
-        raise UnknownNameError(message + self.note)
-
-
 class Registry:
     """Every plugin's cells, wrappers and tasks, with the plugins that failed.
 
@@ -242,7 +160,7 @@ class Registry:
         self.errors: List[PluginError] = []
         self.plugins: List[PluginInfo] = []
         self.specs: Dict[str, List[Spec]] = {kind: [] for kind in KINDS}
-        self.indexes: Dict[str, _Index] = {}
+        self.indexes: Dict[str, NameIndex] = {}
 
     # -- finding ---------------------------------------------------------------------
 
@@ -293,7 +211,7 @@ class Registry:
         failed = sorted({e.plugin for e in self.errors})
         note = (f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see "
                 f"minigrad.plugin_errors())") if failed else ""
-        self.indexes = {kind: _Index(kind, specs, note) for kind, specs in self.specs.items()}
+        self.indexes = {kind: NameIndex(kind, specs, note) for kind, specs in self.specs.items()}
         return self
 
     def _load_plugin(self, candidate):
@@ -360,7 +278,7 @@ class Registry:
                             f"not the str {aliases!r}")
         aliases = tuple(dict.fromkeys(a for a in aliases if a != name))
         for each in (name, *aliases):
-            if not isinstance(each, str) or not _NAME.match(each):
+            if not isinstance(each, str) or not VALID_NAME.match(each):
                 raise ValueError(f"invalid {kind} name {each!r}: use letters, digits, "
                                  f"'-', '_' and '.', starting with a letter or digit")
         if not callable(factory):
@@ -404,9 +322,8 @@ class Registry:
     def _derive_wrapped_cells(self):
         """Add ``<wrapper>-<cell>`` for every wrapper and every registered cell."""
         wrappers, cells = self.specs["wrapper"], list(self.specs["cell"])
-        wrapper_names = [w.name for w in wrappers]
         for wrapper in wrappers:
-            prefix = wrapper.name if wrapper_names.count(wrapper.name) == 1 else wrapper.qualified
+            prefix = wrapper_prefix(wrapper, wrappers)
             for cell in cells:
                 try:
                     factory = wrapper.factory(cell.factory)
@@ -417,19 +334,7 @@ class Registry:
                                         wrapper.version, "", False, None)
                     self._fail(source, f"wrap cell {cell.qualified!r}", exc)
                     continue
-                self.specs["cell"].append(Spec(
-                    name=f"{wrapper.name}-{cell.name}",
-                    factory=factory,
-                    description=(f"{cell.description or cell.name} "
-                                 f"[{wrapper.name}: {wrapper.description or wrapper.name}]"),
-                    plugin=wrapper.plugin,
-                    distribution=wrapper.distribution,
-                    kind="cell",
-                    version=wrapper.version,
-                    aliases=tuple(f"{w}-{c}" for w in (wrapper.name, *wrapper.aliases)
-                                  for c in (cell.name, *cell.aliases))[1:],
-                    qualified=f"{prefix}-{cell.qualified}",
-                    derived_from=(wrapper.qualified, cell.qualified)))
+                self.specs["cell"].append(wrapped_cell_spec(wrapper, cell, factory, prefix))
 
 
 # -- the module's registry, built on first use ----------------------------------------
