@@ -25,7 +25,14 @@ Environment, read when the registry is built (``reset()`` rebuilds it):
 * ``MINIGRAD_LOAD_PLUGINS=a,b``: load only these third-party distributions (or entry
   point names); set but empty, none. The built-ins are always loaded;
 * ``MINIGRAD_DISABLE_PLUGINS=a,b``: skip these plugins, by plugin or distribution name
-  (built-ins included, e.g. ``peephole_lstm``).
+  (built-ins included, e.g. ``peephole_lstm``), except the essential ones.
+
+The essential plugins (``ESSENTIAL_PLUGINS``: rnn, gru, lstm) are the built-ins that
+``minigrad.nn.RNN/GRU/LSTM`` and their cells stand on. As pytest does with its own, they
+can't be disabled: MINIGRAD_DISABLE_PLUGINS naming one (by plugin name, module, or the
+distribution ``minigrad``) leaves it loaded, with a UserWarning and a note in its
+PluginInfo. One that fails to import or register is a broken installation, not a plugin
+to do without: ``EssentialPluginError`` is raised at once, strict mode or not.
 """
 import difflib
 import importlib
@@ -34,6 +41,7 @@ import os
 import re
 import threading
 import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -59,6 +67,17 @@ BUILTIN_PLUGINS = (
     "minigrad.plugins.bidirectional",
     "minigrad.plugins.tasks",
 )
+
+#: The built-ins that minigrad.nn's torch-named layers and cells stand on (plugin name ->
+#: what stands on it). Without one, ``minigrad.nn.LSTM(3, 4)`` would fail with "unknown
+#: cell", so they are kept as pytest keeps its essential plugins: MINIGRAD_DISABLE_PLUGINS
+#: can't switch them off, and one that fails to load raises instead of being recorded.
+#: Enforced only for those in BUILTIN_PLUGINS, so tests can replace the built-ins.
+ESSENTIAL_PLUGINS = {
+    "rnn": "minigrad.nn.RNN and RNNCell",
+    "gru": "minigrad.nn.GRU and GRUCell",
+    "lstm": "minigrad.nn.LSTM and LSTMCell",
+}
 
 #: Each hook and the kind of thing it registers.
 HOOKS = {
@@ -88,7 +107,10 @@ class PluginError:
 @dataclass(frozen=True)
 class PluginInfo:
     """A plugin found at start-up: ``status`` is ``loaded``, ``failed``, ``disabled``
-    (by MINIGRAD_DISABLE_PLUGINS) or ``skipped`` (not in MINIGRAD_LOAD_PLUGINS)."""
+    (by MINIGRAD_DISABLE_PLUGINS) or ``skipped`` (not in MINIGRAD_LOAD_PLUGINS).
+
+    ``essential`` marks the built-ins in ESSENTIAL_PLUGINS; ``note`` says why one that
+    MINIGRAD_DISABLE_PLUGINS names is loaded all the same."""
     name: str
     distribution: str
     version: Optional[str]
@@ -97,6 +119,12 @@ class PluginInfo:
     status: str
     hooks: Tuple[str, ...] = ()
     error: Optional[str] = None
+    essential: bool = False
+    note: Optional[str] = None
+
+
+class EssentialPluginError(RuntimeError):
+    """An essential built-in plugin failed to import or register: minigrad is broken."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +136,7 @@ class _Candidate:
     source: str
     builtin: bool
     load: Callable[[], Any]
+    essential: bool = False
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -128,11 +157,16 @@ def _normalize(name):
 
 
 def _env_names(environ, variable):
-    """``a, b`` -> {"a", "b"} (normalized); None where the variable is unset."""
+    """``a, B_c`` -> {"a": "a", "b-c": "B_c"}: each name normalized, mapped to how it was
+    written, in order; None where the variable is unset."""
     value = environ.get(variable)
     if value is None:
         return None
-    return {_normalize(part.strip()) for part in value.split(",") if part.strip()}
+    names = {}
+    for part in value.split(","):
+        if part.strip():
+            names.setdefault(_normalize(part.strip()), part.strip())
+    return names
 
 
 def _env_flag(environ, variable):
@@ -153,8 +187,11 @@ class Registry:
         self.group = group
         environ = os.environ if environ is None else environ
         self.strict = _env_flag(environ, "MINIGRAD_STRICT_PLUGINS")
-        self.only = _env_names(environ, "MINIGRAD_LOAD_PLUGINS")
-        self.disabled = _env_names(environ, "MINIGRAD_DISABLE_PLUGINS") or set()
+        only = _env_names(environ, "MINIGRAD_LOAD_PLUGINS")
+        self.only = None if only is None else set(only)
+        self.disabled_as_written = _env_names(environ, "MINIGRAD_DISABLE_PLUGINS") or {}
+        self.disabled = set(self.disabled_as_written)
+        self.notes: Dict[str, str] = {}  # essential plugin -> why it is loaded all the same
         self.pm = _PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.errors: List[PluginError] = []
@@ -167,8 +204,10 @@ class Registry:
     def _builtin_candidates(self):
         from . import __version__
         for module in self.builtins:
-            yield _Candidate(module.rpartition(".")[2], PROJECT, __version__, module, True,
-                             lambda module=module: importlib.import_module(module))
+            name = module.rpartition(".")[2]
+            yield _Candidate(name, PROJECT, __version__, module, True,
+                             lambda module=module: importlib.import_module(module),
+                             essential=name in ESSENTIAL_PLUGINS)
 
     def _entry_point_candidates(self):
         """Entry points of the group, one distribution per name (the first on sys.path)."""
@@ -185,11 +224,17 @@ class Registry:
                                             False, ep.load))
         return sorted(found, key=lambda c: (_normalize(c.distribution), c.name))
 
-    def _status(self, candidate):
+    @staticmethod
+    def _names(candidate):
+        """The normalized names that MINIGRAD_*_PLUGINS may call a candidate by."""
         names = {_normalize(candidate.name), _normalize(candidate.distribution)}
         if candidate.builtin:
             names.add(_normalize(candidate.source))
-        if names & self.disabled:
+        return names
+
+    def _status(self, candidate):
+        names = self._names(candidate)
+        if names & self.disabled and not candidate.essential:
             return "disabled"
         if not candidate.builtin and self.only is not None and not names & self.only:
             return "skipped"
@@ -200,7 +245,9 @@ class Registry:
     def load(self):
         """Find, load and index every plugin; returns self."""
         third_party = self._entry_point_candidates()
-        for candidate in [*self._builtin_candidates(), *third_party]:
+        candidates = [*self._builtin_candidates(), *third_party]
+        self._refuse_to_disable_essentials(candidates)
+        for candidate in candidates:
             status = self._status(candidate)
             if status:
                 self._add_info(candidate, status)
@@ -213,6 +260,31 @@ class Registry:
                 f"minigrad.plugin_errors())") if failed else ""
         self.indexes = {kind: NameIndex(kind, specs, note) for kind, specs in self.specs.items()}
         return self
+
+    def _refuse_to_disable_essentials(self, candidates):
+        """Warn, once per name, where MINIGRAD_DISABLE_PLUGINS names essential plugins:
+        they stay loaded (the other plugins a name matches are disabled as usual)."""
+        essentials = ", ".join(ESSENTIAL_PLUGINS)
+        for name, written in self.disabled_as_written.items():
+            matched = [c for c in candidates if name in self._names(c)]
+            kept = [c.name for c in matched if c.essential]
+            if not kept:
+                continue
+            stand = ", ".join(ESSENTIAL_PLUGINS[k] for k in kept)
+            if len(kept) == 1:
+                message = (f"MINIGRAD_DISABLE_PLUGINS names {written!r}, an essential plugin "
+                           f"({stand} stand on it); it stays loaded.")
+            else:
+                message = (f"MINIGRAD_DISABLE_PLUGINS names {written!r}, which includes the "
+                           f"essential plugins {', '.join(kept)} ({stand} stand on them); "
+                           f"they stay loaded.")
+            others = [c.name for c in matched if not c.essential]
+            if others:
+                message += f" Disabled: {', '.join(others)}."
+            warnings.warn(f"{message} Essential plugins: {essentials}", UserWarning)
+            for plugin in kept:
+                self.notes.setdefault(plugin, f"essential: stays loaded although "
+                                              f"MINIGRAD_DISABLE_PLUGINS names {written!r}")
 
     def _load_plugin(self, candidate):
         """Import, register, check and call one plugin; on failure, record or re-raise."""
@@ -296,6 +368,13 @@ class Registry:
                     kind, candidate.version, aliases)
 
     def _fail(self, candidate, stage, exc):
+        """Record a failure (re-raise it in strict mode); an essential plugin's raises."""
+        if candidate.essential:
+            raise EssentialPluginError(
+                f"minigrad's essential plugin {candidate.name!r} ({candidate.source}) "
+                f"failed at {stage}: {_describe(exc)}. "
+                f"{ESSENTIAL_PLUGINS[candidate.name]} stand on it, so this installation "
+                f"of minigrad is broken") from exc
         if self.strict:
             raise exc
         self.errors.append(PluginError(
@@ -304,9 +383,11 @@ class Registry:
             "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
 
     def _add_info(self, candidate, status, hooks=(), error=None):
+        note = self.notes.get(candidate.name) if candidate.essential else None
         self.plugins.append(PluginInfo(candidate.name, candidate.distribution,
                                        candidate.version, candidate.source,
-                                       candidate.builtin, status, hooks, error))
+                                       candidate.builtin, status, hooks, error,
+                                       candidate.essential, note))
 
     def _check_load_list(self, third_party):
         """A name in MINIGRAD_LOAD_PLUGINS that matches no plugin is an error, not a no-op."""
