@@ -1,4 +1,10 @@
-"""Finding, loading and indexing plugins: the registry of cells, wrappers and tasks.
+"""Finding and loading plugins: the registry of cells, wrappers and tasks.
+
+What lives where: this module finds the plugins, loads them, records the ones that fail,
+and offers the public functions (``cells()``, ``get_cell(...)``, ``plugins()``, ...);
+``plugin_names`` resolves names once the plugins are loaded (``Spec``, bare, qualified
+and aliased names, ``UnknownNameError``, ``AmbiguousNameError``). Both sets of names
+are importable from here.
 
 Plugins come from two places, and both go through the same hooks (see ``hookspecs``):
 
@@ -19,12 +25,14 @@ Environment, read when the registry is built (``reset()`` rebuilds it):
 * ``MINIGRAD_LOAD_PLUGINS=a,b``: load only these third-party distributions (or entry
   point names); set but empty, none. The built-ins are always loaded;
 * ``MINIGRAD_DISABLE_PLUGINS=a,b``: skip these plugins, by plugin or distribution name
-  (built-ins included, e.g. ``peephole_lstm``).
+  (built-ins included, e.g. ``peephole_lstm``), except the essential ones.
 
-Names: a bare name (``lstm``) works while one plugin claims it, as a name or an alias.
-When several do, each stays reachable as ``<plugin>/<name>`` (always valid) and the bare
-name fails with a message naming them all. Wrapped cells are named ``<wrapper>-<cell>``;
-when that is ambiguous, ``<wrapper>-<plugin>/<cell>`` names the one wrapping that cell.
+The essential plugins (``ESSENTIAL_PLUGINS``: rnn, gru, lstm) are the built-ins that
+``minigrad.nn.RNN/GRU/LSTM`` and their cells stand on. As pytest does with its own, they
+can't be disabled: MINIGRAD_DISABLE_PLUGINS naming one (by plugin name, module, or the
+distribution ``minigrad``) leaves it loaded, with a UserWarning and a note in its
+PluginInfo. One that fails to import or register is a broken installation, not a plugin
+to do without: ``EssentialPluginError`` is raised at once, strict mode or not.
 """
 import difflib
 import importlib
@@ -33,12 +41,16 @@ import os
 import re
 import threading
 import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pluggy
 
 from . import hookspecs
+# Spec and the name errors live in plugin_names; they are importable from here too.
+from .plugin_names import (VALID_NAME, AmbiguousNameError, NameIndex, Spec,  # noqa: F401
+                           UnknownNameError, wrapped_cell_spec, wrapper_prefix)
 
 PROJECT = "minigrad"
 ENTRY_POINT_GROUP = "minigrad"
@@ -56,6 +68,17 @@ BUILTIN_PLUGINS = (
     "minigrad.plugins.tasks",
 )
 
+#: The built-ins that minigrad.nn's torch-named layers and cells stand on (plugin name ->
+#: what stands on it). Without one, ``minigrad.nn.LSTM(3, 4)`` would fail with "unknown
+#: cell", so they are kept as pytest keeps its essential plugins: MINIGRAD_DISABLE_PLUGINS
+#: can't switch them off, and one that fails to load raises instead of being recorded.
+#: Enforced only for those in BUILTIN_PLUGINS, so tests can replace the built-ins.
+ESSENTIAL_PLUGINS = {
+    "rnn": "minigrad.nn.RNN and RNNCell",
+    "gru": "minigrad.nn.GRU and GRUCell",
+    "lstm": "minigrad.nn.LSTM and LSTMCell",
+}
+
 #: Each hook and the kind of thing it registers.
 HOOKS = {
     "minigrad_register_cells": "cell",
@@ -63,31 +86,6 @@ HOOKS = {
     "minigrad_register_tasks": "task",
 }
 KINDS = tuple(HOOKS.values())
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One registered cell, wrapper or task.
-
-    ``qualified`` is the name that always reaches it, ``<plugin>/<name>`` unless it is a
-    wrapped cell; ``derived_from`` is ``(wrapper, cell)`` qualified names for those."""
-    name: str
-    factory: Any
-    description: str
-    plugin: str
-    distribution: str
-    kind: str
-    version: Optional[str] = None
-    aliases: Tuple[str, ...] = ()
-    qualified: str = ""
-    derived_from: Optional[Tuple[str, str]] = None
-
-    def __post_init__(self):
-        if not self.qualified:
-            object.__setattr__(self, "qualified", f"{self.plugin}/{self.name}")
-
 
 @dataclass(frozen=True)
 class PluginError:
@@ -109,7 +107,10 @@ class PluginError:
 @dataclass(frozen=True)
 class PluginInfo:
     """A plugin found at start-up: ``status`` is ``loaded``, ``failed``, ``disabled``
-    (by MINIGRAD_DISABLE_PLUGINS) or ``skipped`` (not in MINIGRAD_LOAD_PLUGINS)."""
+    (by MINIGRAD_DISABLE_PLUGINS) or ``skipped`` (not in MINIGRAD_LOAD_PLUGINS).
+
+    ``essential`` marks the built-ins in ESSENTIAL_PLUGINS; ``note`` says why one that
+    MINIGRAD_DISABLE_PLUGINS names is loaded all the same."""
     name: str
     distribution: str
     version: Optional[str]
@@ -118,14 +119,12 @@ class PluginInfo:
     status: str
     hooks: Tuple[str, ...] = ()
     error: Optional[str] = None
+    essential: bool = False
+    note: Optional[str] = None
 
 
-class UnknownNameError(ValueError):
-    """No cell, wrapper or task has this name. The message lists the valid names."""
-
-
-class AmbiguousNameError(UnknownNameError):
-    """Several plugins registered this name; the message lists the qualified names."""
+class EssentialPluginError(RuntimeError):
+    """An essential built-in plugin failed to import or register: minigrad is broken."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,7 @@ class _Candidate:
     source: str
     builtin: bool
     load: Callable[[], Any]
+    essential: bool = False
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -157,11 +157,16 @@ def _normalize(name):
 
 
 def _env_names(environ, variable):
-    """``a, b`` -> {"a", "b"} (normalized); None where the variable is unset."""
+    """``a, B_c`` -> {"a": "a", "b-c": "B_c"}: each name normalized, mapped to how it was
+    written, in order; None where the variable is unset."""
     value = environ.get(variable)
     if value is None:
         return None
-    return {_normalize(part.strip()) for part in value.split(",") if part.strip()}
+    names = {}
+    for part in value.split(","):
+        if part.strip():
+            names.setdefault(_normalize(part.strip()), part.strip())
+    return names
 
 
 def _env_flag(environ, variable):
@@ -170,59 +175,6 @@ def _env_flag(environ, variable):
 
 def _describe(exc):
     return f"{type(exc).__name__}: {exc}"
-
-
-def _suggest(name, choices):
-    """The closest choices to ``name``, ignoring case."""
-    by_lower = {}
-    for choice in choices:
-        by_lower.setdefault(choice.lower(), choice)
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-    return [by_lower[c] for c in close]
-
-
-class _Index:
-    """The names of one kind (cells, wrappers or tasks) and what each reaches."""
-
-    def __init__(self, kind, specs, note=""):
-        self.kind = kind
-        self.note = note  # said after "unknown name" errors: which plugins failed
-        claims: Dict[str, List[Spec]] = {}
-        for spec in specs:
-            for name in (spec.name, *spec.aliases):
-                claims.setdefault(name, []).append(spec)
-        self.ambiguous = {n: owners for n, owners in claims.items() if len(owners) > 1}
-        self.listing = {}  # what cells() shows: bare names where unique, else qualified
-        self.lookup = {}   # everything that resolves: listing, qualified names, aliases
-        for spec in specs:
-            unique = spec.name not in self.ambiguous
-            self.listing[spec.name if unique else spec.qualified] = spec
-            self.lookup[spec.qualified] = spec
-        for name, owners in claims.items():
-            if len(owners) == 1:
-                self.lookup[name] = owners[0]
-        self.listing = dict(sorted(self.listing.items()))
-
-    def get(self, name):
-        if not isinstance(name, str):
-            raise TypeError(f"a {self.kind} name must be a str, got {name!r}")
-        if name in self.lookup:
-            return self.lookup[name]
-        if name in self.ambiguous:
-            owners = ", ".join(
-                f"{s.qualified!r} (from {s.distribution})" for s in self.ambiguous[name])
-            raise AmbiguousNameError(
-                f"{self.kind} name {name!r} is registered by more than one plugin; "
-                f"use one of {owners}")
-        valid = ", ".join(self.listing) or "none registered"
-        message = f"unknown {self.kind} {name!r}"
-        close = _suggest(name, list(self.lookup) + list(self.ambiguous))
-        if close:
-            message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
-        else:
-            message += "."
-        message += f" Valid {self.kind}s: {valid}"
-        raise UnknownNameError(message + self.note)
 
 
 class Registry:
@@ -235,22 +187,27 @@ class Registry:
         self.group = group
         environ = os.environ if environ is None else environ
         self.strict = _env_flag(environ, "MINIGRAD_STRICT_PLUGINS")
-        self.only = _env_names(environ, "MINIGRAD_LOAD_PLUGINS")
-        self.disabled = _env_names(environ, "MINIGRAD_DISABLE_PLUGINS") or set()
+        only = _env_names(environ, "MINIGRAD_LOAD_PLUGINS")
+        self.only = None if only is None else set(only)
+        self.disabled_as_written = _env_names(environ, "MINIGRAD_DISABLE_PLUGINS") or {}
+        self.disabled = set(self.disabled_as_written)
+        self.notes: Dict[str, str] = {}  # essential plugin -> why it is loaded all the same
         self.pm = _PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.errors: List[PluginError] = []
         self.plugins: List[PluginInfo] = []
         self.specs: Dict[str, List[Spec]] = {kind: [] for kind in KINDS}
-        self.indexes: Dict[str, _Index] = {}
+        self.indexes: Dict[str, NameIndex] = {}
 
     # -- finding ---------------------------------------------------------------------
 
     def _builtin_candidates(self):
         from . import __version__
         for module in self.builtins:
-            yield _Candidate(module.rpartition(".")[2], PROJECT, __version__, module, True,
-                             lambda module=module: importlib.import_module(module))
+            name = module.rpartition(".")[2]
+            yield _Candidate(name, PROJECT, __version__, module, True,
+                             lambda module=module: importlib.import_module(module),
+                             essential=name in ESSENTIAL_PLUGINS)
 
     def _entry_point_candidates(self):
         """Entry points of the group, one distribution per name (the first on sys.path)."""
@@ -267,11 +224,17 @@ class Registry:
                                             False, ep.load))
         return sorted(found, key=lambda c: (_normalize(c.distribution), c.name))
 
-    def _status(self, candidate):
+    @staticmethod
+    def _names(candidate):
+        """The normalized names that MINIGRAD_*_PLUGINS may call a candidate by."""
         names = {_normalize(candidate.name), _normalize(candidate.distribution)}
         if candidate.builtin:
             names.add(_normalize(candidate.source))
-        if names & self.disabled:
+        return names
+
+    def _status(self, candidate):
+        names = self._names(candidate)
+        if names & self.disabled and not candidate.essential:
             return "disabled"
         if not candidate.builtin and self.only is not None and not names & self.only:
             return "skipped"
@@ -282,7 +245,9 @@ class Registry:
     def load(self):
         """Find, load and index every plugin; returns self."""
         third_party = self._entry_point_candidates()
-        for candidate in [*self._builtin_candidates(), *third_party]:
+        candidates = [*self._builtin_candidates(), *third_party]
+        self._refuse_to_disable_essentials(candidates)
+        for candidate in candidates:
             status = self._status(candidate)
             if status:
                 self._add_info(candidate, status)
@@ -293,8 +258,33 @@ class Registry:
         failed = sorted({e.plugin for e in self.errors})
         note = (f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see "
                 f"minigrad.plugin_errors())") if failed else ""
-        self.indexes = {kind: _Index(kind, specs, note) for kind, specs in self.specs.items()}
+        self.indexes = {kind: NameIndex(kind, specs, note) for kind, specs in self.specs.items()}
         return self
+
+    def _refuse_to_disable_essentials(self, candidates):
+        """Warn, once per name, where MINIGRAD_DISABLE_PLUGINS names essential plugins:
+        they stay loaded (the other plugins a name matches are disabled as usual)."""
+        essentials = ", ".join(ESSENTIAL_PLUGINS)
+        for name, written in self.disabled_as_written.items():
+            matched = [c for c in candidates if name in self._names(c)]
+            kept = [c.name for c in matched if c.essential]
+            if not kept:
+                continue
+            stand = ", ".join(ESSENTIAL_PLUGINS[k] for k in kept)
+            if len(kept) == 1:
+                message = (f"MINIGRAD_DISABLE_PLUGINS names {written!r}, an essential plugin "
+                           f"({stand} stand on it); it stays loaded.")
+            else:
+                message = (f"MINIGRAD_DISABLE_PLUGINS names {written!r}, which includes the "
+                           f"essential plugins {', '.join(kept)} ({stand} stand on them); "
+                           f"they stay loaded.")
+            others = [c.name for c in matched if not c.essential]
+            if others:
+                message += f" Disabled: {', '.join(others)}."
+            warnings.warn(f"{message} Essential plugins: {essentials}", UserWarning)
+            for plugin in kept:
+                self.notes.setdefault(plugin, f"essential: stays loaded although "
+                                              f"MINIGRAD_DISABLE_PLUGINS names {written!r}")
 
     def _load_plugin(self, candidate):
         """Import, register, check and call one plugin; on failure, record or re-raise."""
@@ -360,7 +350,7 @@ class Registry:
                             f"not the str {aliases!r}")
         aliases = tuple(dict.fromkeys(a for a in aliases if a != name))
         for each in (name, *aliases):
-            if not isinstance(each, str) or not _NAME.match(each):
+            if not isinstance(each, str) or not VALID_NAME.match(each):
                 raise ValueError(f"invalid {kind} name {each!r}: use letters, digits, "
                                  f"'-', '_' and '.', starting with a letter or digit")
         if not callable(factory):
@@ -378,6 +368,13 @@ class Registry:
                     kind, candidate.version, aliases)
 
     def _fail(self, candidate, stage, exc):
+        """Record a failure (re-raise it in strict mode); an essential plugin's raises."""
+        if candidate.essential:
+            raise EssentialPluginError(
+                f"minigrad's essential plugin {candidate.name!r} ({candidate.source}) "
+                f"failed at {stage}: {_describe(exc)}. "
+                f"{ESSENTIAL_PLUGINS[candidate.name]} stand on it, so this installation "
+                f"of minigrad is broken") from exc
         if self.strict:
             raise exc
         self.errors.append(PluginError(
@@ -386,9 +383,11 @@ class Registry:
             "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
 
     def _add_info(self, candidate, status, hooks=(), error=None):
+        note = self.notes.get(candidate.name) if candidate.essential else None
         self.plugins.append(PluginInfo(candidate.name, candidate.distribution,
                                        candidate.version, candidate.source,
-                                       candidate.builtin, status, hooks, error))
+                                       candidate.builtin, status, hooks, error,
+                                       candidate.essential, note))
 
     def _check_load_list(self, third_party):
         """A name in MINIGRAD_LOAD_PLUGINS that matches no plugin is an error, not a no-op."""
@@ -404,9 +403,8 @@ class Registry:
     def _derive_wrapped_cells(self):
         """Add ``<wrapper>-<cell>`` for every wrapper and every registered cell."""
         wrappers, cells = self.specs["wrapper"], list(self.specs["cell"])
-        wrapper_names = [w.name for w in wrappers]
         for wrapper in wrappers:
-            prefix = wrapper.name if wrapper_names.count(wrapper.name) == 1 else wrapper.qualified
+            prefix = wrapper_prefix(wrapper, wrappers)
             for cell in cells:
                 try:
                     factory = wrapper.factory(cell.factory)
@@ -417,19 +415,7 @@ class Registry:
                                         wrapper.version, "", False, None)
                     self._fail(source, f"wrap cell {cell.qualified!r}", exc)
                     continue
-                self.specs["cell"].append(Spec(
-                    name=f"{wrapper.name}-{cell.name}",
-                    factory=factory,
-                    description=(f"{cell.description or cell.name} "
-                                 f"[{wrapper.name}: {wrapper.description or wrapper.name}]"),
-                    plugin=wrapper.plugin,
-                    distribution=wrapper.distribution,
-                    kind="cell",
-                    version=wrapper.version,
-                    aliases=tuple(f"{w}-{c}" for w in (wrapper.name, *wrapper.aliases)
-                                  for c in (cell.name, *cell.aliases))[1:],
-                    qualified=f"{prefix}-{cell.qualified}",
-                    derived_from=(wrapper.qualified, cell.qualified)))
+                self.specs["cell"].append(wrapped_cell_spec(wrapper, cell, factory, prefix))
 
 
 # -- the module's registry, built on first use ----------------------------------------

@@ -476,3 +476,28 @@ def test_the_real_builtins_load_cleanly(monkeypatch):
     assert [e for e in pm.plugin_errors() if e.distribution == "minigrad"] == []
     assert {"rnn", "gru", "lstm", "peephole-lstm", "bi-lstm"} <= set(pm.cells())
     assert "bi" in pm.wrappers()
+
+
+def test_the_public_names_stay_importable_from_the_plugin_manager():
+    """Name resolution lives in plugin_names; callers keep importing from here."""
+    from minigrad import plugin_names
+    for name in ("Spec", "UnknownNameError", "AmbiguousNameError"):
+        assert getattr(pm, name) is getattr(plugin_names, name)
+    for name in ("PROJECT", "ENTRY_POINT_GROUP", "hookimpl", "BUILTIN_PLUGINS",
+                 "ESSENTIAL_PLUGINS", "HOOKS", "KINDS", "PluginError", "PluginInfo",
+                 "EssentialPluginError", "Registry", "registry", "reset", "cells",
+                 "wrappers", "tasks", "get_cell", "get_wrapper", "get_task",
+                 "plugin_errors", "plugins"):
+        assert hasattr(pm, name), name
+
+
+def test_names_resolve_without_any_plugin_loaded():
+    """plugin_names works on Specs alone: no import of a plugin, no environment."""
+    from minigrad.plugin_names import NameIndex, Spec, UnknownNameError
+    one = Spec("mgu", dict, "", "one", "onepkg", "cell", aliases=("m",))
+    two = Spec("mgu", list, "", "two", "twopkg", "cell")
+    index = NameIndex("cell", [one, two])
+    assert index.get("m") is one and index.get("two/mgu") is two
+    assert list(index.listing) == ["one/mgu", "two/mgu"]
+    with pytest.raises(UnknownNameError, match="did you mean 'm'"):
+        index.get("M")
