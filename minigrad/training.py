@@ -281,10 +281,23 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
         else list(seeds)
     if not seed_list:
         raise InvalidRunError("a comparison needs at least one seed", "seeds")
-    if initial_state is not None:
-        for cell in setups:
-            _load_checkpoint(build_model(cell, task, config), initial_state)
+    for cell in setups:  # a cell that can't be built (or fit the checkpoint) fails now
+        model = _try_build(cell, task, config)
+        if initial_state is not None:
+            _load_checkpoint(model, initial_state)
     return Plan(setups, task, config, seed_list, initial_state)
+
+
+def _try_build(cell, task, config):
+    try:
+        return build_model(cell, task, config)
+    except InvalidRunError:
+        raise
+    except Exception as error:  # a cell's own constructor or init_weights refusing
+        options = f" with {cell.options}" if cell.options else ""
+        raise InvalidRunError(f"the cell {cell.name!r} could not be built{options} "
+                              f"(init {cell.init!r}): {type(error).__name__}: {error}",
+                              "cells") from error
 
 
 def _load_checkpoint(model, state):
