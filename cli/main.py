@@ -275,13 +275,17 @@ def cells(as_json):
 def plugins(as_json):
     """List the loaded plugins: name, distribution, version, hooks, and any error."""
     import minigrad.plugin_manager as pm
-    rows = [output.plugin_row(p) for p in pm.plugins()]
+    found = pm.plugins()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([output.plugin_row(p) for p in found], indent=2))
         return
-    for row in rows:
-        status = f"ERROR: {row['error']}" if row["error"] else ", ".join(row["hooks"])
-        click.echo(f"{row['name']}  {row['distribution']} {row['version'] or ''}  {status}")
+    for plugin in found:
+        status = f"ERROR: {plugin.error}" if plugin.error else ", ".join(plugin.hooks)
+        if plugin.status in ("disabled", "skipped"):
+            status = plugin.status
+        if plugin.note:
+            status += f"  ({plugin.note})"
+        click.echo(f"{plugin.name}  {plugin.distribution} {plugin.version or ''}  {status}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,7 @@
 
 * the fast path stands in for ``forward`` only when it belongs to the class whose
   ``forward`` it replaces: a subclass of every built-in cell that overrides ``forward``
-  runs it (and one that says ``keeps_fast_path`` does not);
+  runs it (and one that says ``fast_path_agrees`` does not);
 * options and init schemes are declared: a real third-party package (installed through
   its entry point) declares an option and the chrono scheme, gets them through
   ``minigrad.train`` and the CLI, and receives the task's delay;
@@ -46,7 +46,7 @@ def fresh_registry(monkeypatch):
     sys.modules.pop("minigrad_janet", None)
 
 
-def counting_subclass(name, keeps_fast_path=False):
+def counting_subclass(name, fast_path_agrees=False):
     """A subclass of the built-in cell ``name`` whose forward counts its calls and then
     does exactly what the parent's forward does."""
     parent = pm.get_cell(name).factory
@@ -58,7 +58,7 @@ def counting_subclass(name, keeps_fast_path=False):
             type(self).calls += 1
             return super().forward(x, state)
 
-    Counting.keeps_fast_path = keeps_fast_path
+    Counting.fast_path_agrees = fast_path_agrees
     return Counting
 
 
@@ -86,8 +86,8 @@ def test_a_subclass_that_keeps_forward_keeps_the_fast_path(name):
 
 
 @pytest.mark.parametrize("name", sorted(FUSED_CELLS))
-def test_keeps_fast_path_declares_the_inherited_fast_path_still_right(name, rng):
-    subclass = counting_subclass(name, keeps_fast_path=True)
+def test_fast_path_agrees_declares_the_inherited_fast_path_still_right(name, rng):
+    subclass = counting_subclass(name, fast_path_agrees=True)
     layer = Recurrent(subclass, 3, 4, dtype="float64")
     layer(minigrad.tensor(rng.standard_normal((5, 2, 3))))
     assert subclass.calls == 0  # the fused step ran instead
@@ -323,3 +323,28 @@ def test_a_wrapper_written_as_a_plain_function_is_used_like_any_factory(rng):
     np.testing.assert_array_equal(output.detach().numpy(), 0)
     bi = Recurrent(nn.Bidirectional(zero_initial_weights(pm.get_cell("rnn").factory)), 3, 4)
     assert bi.bidirectional and len(made) == 4
+
+
+def test_a_fast_path_added_to_an_inherited_forward_needs_the_cells_word():
+    class Base(RecurrentCell):
+        def __init__(self, input_size, hidden_size):
+            super().__init__(input_size, hidden_size)
+            self.w = Parameter(minigrad.ones(input_size, hidden_size))
+
+        def forward(self, x, state):
+            return self.step(x @ self.w, state)
+
+    class AddsFastPath(Base):
+        def project_inputs(self, inputs):
+            return inputs @ self.w
+
+        def step(self, projected, state):
+            h = (projected + state[0]).tanh()
+            return h, (h,)
+
+    class Vouches(AddsFastPath):
+        fast_path_agrees = True
+
+    assert not AddsFastPath.has_fast_path()  # its step might not be Base's forward
+    assert Vouches.has_fast_path()
+    assert not type("Unvouched", (Vouches,), {"forward": Base.forward}).has_fast_path()

@@ -43,15 +43,15 @@ class RecurrentCell(Module):
     None, the default: no fast path), and ``step(projected_t, state)`` finishes a step
     from it. It must give the same numbers as ``forward``, so the runner takes it only
     when both methods come from the class that defines ``forward``: a subclass that
-    overrides ``forward`` runs its own ``forward`` (unless it sets
-    ``keeps_fast_path = True``, saying the inherited fast path still computes it).
+    overrides ``forward`` runs its own ``forward``, unless it sets
+    ``fast_path_agrees = True``, vouching that the fast path computes it too.
     """
 
     options = ()                  # declared constructor options (minigrad.options.Option)
     init_schemes = ("default",)   # the initialisation schemes this cell supports
     recommended_init = "default"  # the one init="auto" picks
     directions = 1                # 2 for a cell that runs both ways in time (bi-)
-    keeps_fast_path = False       # read on the class that defines forward
+    fast_path_agrees = False      # read on the latest class that defines forward or step
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
@@ -101,12 +101,15 @@ class RecurrentCell(Module):
 
     @classmethod
     def has_fast_path(cls):
-        """Whether the fast path may stand in for ``forward``: it belongs to the class
-        whose ``forward`` it replaces, or that class says it does (``keeps_fast_path``)."""
-        owner = _defining_class(cls, "forward")
-        if owner.__dict__.get("keeps_fast_path", False):
-            return _defining_class(cls, "step") is not RecurrentCell
-        return all(_defining_class(cls, name) is owner for name in FAST_PATH)
+        """Whether the fast path may stand in for ``forward``: ``forward``,
+        ``project_inputs`` and ``step`` come from one class, or the latest class to define
+        any of them (or to say so) sets ``fast_path_agrees = True``."""
+        owners = {_defining_class(cls, name) for name in ("forward", *FAST_PATH)}
+        latest = next(klass for klass in cls.__mro__
+                      if klass in owners or "fast_path_agrees" in klass.__dict__)
+        if "fast_path_agrees" in latest.__dict__:
+            return latest.fast_path_agrees and _defining_class(cls, "step") is not RecurrentCell
+        return len(owners) == 1
 
     # ----------------------------------------------------------------- initialisation
     def recurrent_weights(self):
