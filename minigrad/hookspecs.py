@@ -22,8 +22,9 @@ def minigrad_register_cells(register):
 
     A cell is a ``minigrad.nn.RecurrentCell`` subclass: ``__init__(self, input_size,
     hidden_size)``, ``initial_state(batch_size)`` and ``forward(x_t, state) -> (output_t,
-    new_state)``. Every registered cell also gets a ``bi-<name>`` twin from the ``bi``
-    wrapper. Example::
+    new_state)``; what it can be told it declares on the class (``options``,
+    ``init_schemes``, ``recommended_init``). Every registered cell also gets a
+    ``bi-<name>`` twin from the ``bi`` wrapper. Example::
 
         import minigrad
 
@@ -37,7 +38,9 @@ def minigrad_register_cells(register):
 def minigrad_register_wrappers(register):
     """Register cell wrappers: ``register(name, wrap, description=...)``.
 
-    ``wrap(cell_factory) -> new_factory`` turns any cell into another. For each wrapper
+    ``wrap(cell_factory) -> new_factory`` turns any cell into another: the new factory is
+    called like a cell class, ``new_factory(input_size, hidden_size, **options)``, and
+    returns a ``RecurrentCell``, which the runner uses like any other. For each wrapper
     ``w`` and each registered cell ``c`` (third-party ones included) the cell ``w-c``
     exists, built as ``wrap(c)``. Example::
 
