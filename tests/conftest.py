@@ -6,6 +6,7 @@ import pytest
 
 import minigrad
 from minigrad import backend
+from minigrad import plugin_manager as pm
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_GPU = backend.gpu_available()
@@ -40,3 +41,14 @@ def _seeded():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def real_registry(monkeypatch):
+    """The real built-ins and no third-party selection, in a freshly built registry."""
+    for variable in ("MINIGRAD_STRICT_PLUGINS", "MINIGRAD_LOAD_PLUGINS",
+                     "MINIGRAD_DISABLE_PLUGINS"):
+        monkeypatch.delenv(variable, raising=False)
+    pm.reset()
+    yield
+    pm.reset()

@@ -36,13 +36,9 @@ TINY = dict(hidden=8, batch=4, steps=4, eval_every=2, task_options={"length": 1,
 
 
 @pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    for variable in ("MINIGRAD_STRICT_PLUGINS", "MINIGRAD_LOAD_PLUGINS",
-                     "MINIGRAD_DISABLE_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
-    pm.reset()
+def fresh_registry(real_registry):
+    """The real registry (conftest.py), and the package a test installed forgotten."""
     yield
-    pm.reset()
     sys.modules.pop("minigrad_janet", None)
 
 

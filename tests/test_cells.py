@@ -24,15 +24,7 @@ FUSED_CELLS = {"rnn", "rnn-relu", "gru", "lstm"}  # the ones with project_inputs
 TWO_PART_STATE = {"lstm", "peephole-lstm"}  # state (h, c)
 
 
-@pytest.fixture(autouse=True)
-def real_registry(monkeypatch):
-    """The real built-ins and no third-party selection, in a freshly built registry."""
-    for variable in ("MINIGRAD_STRICT_PLUGINS", "MINIGRAD_LOAD_PLUGINS",
-                     "MINIGRAD_DISABLE_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
-    pm.reset()
-    yield
-    pm.reset()
+pytestmark = pytest.mark.usefixtures("real_registry")  # see conftest.py
 
 
 def sigmoid(a):
