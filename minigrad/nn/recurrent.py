@@ -31,6 +31,12 @@ def factory_name(factory):
     return getattr(factory, "__name__", repr(factory))
 
 
+def _display_name(name):
+    """A registered name as it reads in a repr: ``lstm/lstm`` (plugin/cell) as ``lstm``."""
+    from ..plugin_manager import get_cell
+    return get_cell(name).name
+
+
 def build_cell(factory, input_size, hidden_size, bias=True, **options):
     """Call a cell factory with its declared ``options`` (checked and converted first) and,
     only when it is False, ``bias``."""
@@ -74,7 +80,7 @@ class Recurrent(Module):
             raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
         if not 0 <= dropout <= 1:
             raise ValueError(f"dropout must be between 0 and 1, got {dropout}")
-        self.cell_name = cell if isinstance(cell, str) else factory_name(factory)
+        self.cell_name = _display_name(cell) if isinstance(cell, str) else factory_name(factory)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.use_fast_path = True
