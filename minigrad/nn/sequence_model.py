@@ -24,9 +24,9 @@ class SequenceModel(Module):
         super().__init__()
         self.rnn = Recurrent(cell, input_size, hidden_size, num_layers=num_layers, dtype=dtype,
                              device=device, **cell_options)
+        self.rnn.init_weights(init, InitContext(max_delay=max_delay, forget_bias=forget_bias))
         directions = 2 if self.rnn.bidirectional else 1
         self.head = Linear(hidden_size * directions, output_size, dtype=dtype, device=device)
-        self.rnn.init_weights(init, InitContext(max_delay=max_delay, forget_bias=forget_bias))
 
     def forward(self, inputs, tbptt=None):
         """inputs (seq, batch, input_size) -> outputs (seq, batch, output_size).
