@@ -7,7 +7,7 @@ together into a graph node::
     def mul(a, b):
         def backward(g):                       # g = dL/d(a*b)
             return g * b.data, g * a.data      # dL/da, dL/db   (the chain rule)
-        return from_op(a.data * b.data, (a, b), backward)
+        return from_op(a.data * b.data, (a, b), backward, name="mul")
 
 ``Tensor.backward()`` then visits the graph from the output back to the leaves, in
 reverse topological order, and at each node applies the chain rule
@@ -32,8 +32,9 @@ class Tensor:
     as methods by ``minigrad/ops/__init__.py``, where the full list stands.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_backward", "_saved_versions",
-                 "_version", "_is_leaf", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_op", "_parents", "_backward",
+                 "_saved_versions", "_version", "_is_leaf", "_retains_grad", "_hooks",
+                 "__weakref__")
     __array_priority__ = 1000  # make `numpy_array * tensor` call Tensor.__rmul__
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
 
@@ -42,6 +43,7 @@ class Tensor:
             data = numpy.asarray(data)
         self.data = data
         self.grad = None
+        self._op = None  # the name of the op that made it (None for a leaf)
         self._parents = ()
         self._backward = None
         self._saved_versions = ()
@@ -82,10 +84,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        """The name of the op that made this tensor, or None for a leaf."""
-        if self._is_leaf:
-            return None
-        return _op_name(self._backward)
+        """The name of the op that made this tensor (``"mul"``), or None for a leaf."""
+        return self._op
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
@@ -319,12 +319,14 @@ class Tensor:
         return self
 
 
-def from_op(data, parents, backward):
+def from_op(data, parents, backward, *, name=None):
     """Wrap an op's result as a Tensor and, when gradients are wanted, record the node.
 
     ``backward(g)`` receives dL/d(result) and returns one gradient per parent (None
-    where there is nothing to send). Nothing is recorded under ``no_grad()`` or when
-    no parent requires grad, so inference builds no graph.
+    where there is nothing to send). ``name`` is the op's name, shown by ``grad_fn`` and
+    in error messages (by default, the name of the ``backward`` function). Nothing is
+    recorded under ``no_grad()`` or when no parent requires grad, so inference builds
+    no graph.
     """
     out = Tensor(data)
     if grad_mode.enabled:
@@ -332,6 +334,7 @@ def from_op(data, parents, backward):
             if p.requires_grad:
                 out.requires_grad = True
                 out._is_leaf = False
+                out._op = name or getattr(backward, "__name__", "backward")
                 out._parents = parents
                 out._backward = backward
                 out._saved_versions = tuple(p._version for p in parents)
@@ -393,7 +396,7 @@ def _check_versions(node):
         if parent._version != version:
             raise RuntimeError(
                 f"a tensor of shape {parent.shape} needed by the backward of "
-                f"'{_op_name(node._backward)}' was changed in place after it was used "
+                f"'{node._op}' was changed in place after it was used "
                 f"(version {version} -> {parent._version}); its gradient would be wrong. "
                 f"Use an out-of-place op or clone() it before changing it")
 
@@ -404,12 +407,6 @@ def _run_hooks(hooks, g):
         if replaced is not None:
             g = replaced.data if isinstance(replaced, Tensor) else replaced
     return g
-
-
-def _op_name(backward):
-    if backward is _freed or backward is None:
-        return "freed" if backward is _freed else None
-    return backward.__qualname__.split(".")[0]
 
 
 def _convert(x, dtype=None, device=None):
@@ -423,7 +420,7 @@ def _convert(x, dtype=None, device=None):
 
     def to(g):  # the gradient goes back to where, and what, x was
         return (backend.to_device(g, source_device).astype(source_dtype, copy=False),)
-    return from_op(data, (x,), to)
+    return from_op(data, (x,), to, name="to")
 
 
 def _raw_index(index):

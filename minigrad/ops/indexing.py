@@ -23,7 +23,7 @@ def getitem(x, index):
 
     def getitem_backward(g):
         return (SliceGrad(index, g, advanced),)
-    return from_op(x.xp.asarray(out), (x,), getitem_backward)
+    return from_op(x.xp.asarray(out), (x,), getitem_backward, name="getitem")
 
 
 def _to_backend_index(index, x):
@@ -64,7 +64,7 @@ def cat(tensors, dim=0):
 
     def cat_backward(g):
         return tuple(xp.split(g, bounds, axis=axis))
-    return from_op(out, tuple(tensors), cat_backward)
+    return from_op(out, tuple(tensors), cat_backward, name="cat")
 
 
 def stack(tensors, dim=0):
@@ -82,7 +82,7 @@ def stack(tensors, dim=0):
 
     def stack_backward(g):
         return tuple(xp.moveaxis(g, axis, 0))
-    return from_op(out, tuple(tensors), stack_backward)
+    return from_op(out, tuple(tensors), stack_backward, name="stack")
 
 
 def _check_same(tensors, name):
