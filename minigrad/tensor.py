@@ -150,22 +150,7 @@ class Tensor:
         """The same values, cut from the graph (shares ``data``)."""
         return Tensor(self.data)
 
-    def to(self, device_or_dtype=None, dtype=None, device=None):
-        """Move to a device (``"cpu"``, ``"cuda"``) and/or convert to a dtype.
-
-        The result stays in the graph: gradients flow back to the original tensor.
-        """
-        if isinstance(device_or_dtype, str) and device_or_dtype.startswith(("cpu", "cuda")):
-            device = device_or_dtype
-        elif device_or_dtype is not None:
-            dtype = device_or_dtype
-        out = self
-        if dtype is not None and dtypes.resolve(dtype) != self.dtype:
-            out = _convert(out, dtype=dtypes.resolve(dtype))
-        if device is not None and backend.parse_device(device) != self.device:
-            out = _convert(out, device=backend.parse_device(device))
-        return out
-
+    # to() itself is a differentiable op, attached from minigrad/ops/conversion.py
     def cpu(self):
         return self.to("cpu")
 
@@ -254,8 +239,9 @@ class Tensor:
                 if pg is None or not parent.requires_grad:
                     continue
                 key = id(parent)
-                if isinstance(pg, SliceGrad):
-                    pg.add_into(grads, owned, key, parent)
+                if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
+                    grads[key] = pg.add_into(grads.get(key), key in owned)
+                    owned.add(key)
                 elif key in grads:
                     grads[key] = grads[key] + pg
                     owned.add(key)
@@ -342,30 +328,6 @@ def from_op(data, parents, backward, *, name=None):
     return out
 
 
-class SliceGrad:
-    """The gradient of ``x[index]`` seen from x: ``value`` at ``index``, zero elsewhere.
-
-    Rather than building a full array of zeros for every slice (a loop over the time
-    steps of a sequence would make one per step), the backward pass adds ``value``
-    into one gradient array for x, at ``index``.
-    """
-    __slots__ = ("index", "value", "advanced")
-
-    def __init__(self, index, value, advanced=False):
-        self.index, self.value, self.advanced = index, value, advanced
-
-    def add_into(self, grads, owned, key, parent):
-        if key not in owned:  # allocate (or copy a shared array) once
-            current = grads.get(key)
-            grads[key] = (parent.xp.zeros(parent.shape, dtype=self.value.dtype)
-                          if current is None else current.copy())
-            owned.add(key)
-        if self.advanced:  # repeated indices must add up
-            backend.scatter_add(grads[key], self.index, self.value)
-        else:
-            grads[key][self.index] += self.value
-
-
 def _topological_order(root):
     """Nodes that ``root`` depends on, each after all of its inputs. Iterative DFS."""
     order, visited = [], set()
@@ -407,20 +369,6 @@ def _run_hooks(hooks, g):
         if replaced is not None:
             g = replaced.data if isinstance(replaced, Tensor) else replaced
     return g
-
-
-def _convert(x, dtype=None, device=None):
-    """Differentiable change of dtype and/or device."""
-    data = x.data
-    if device is not None:
-        data = backend.to_device(data, device)
-    if dtype is not None:
-        data = data.astype(dtype)
-    source_dtype, source_device = x.dtype, x.device
-
-    def to(g):  # the gradient goes back to where, and what, x was
-        return (backend.to_device(g, source_device).astype(source_dtype, copy=False),)
-    return from_op(data, (x,), to, name="to")
 
 
 def _raw_index(index):
