@@ -226,7 +226,7 @@ class Tensor:
             if g is None:
                 continue
             if node._hooks:
-                g = _run_hooks(node._hooks, g)
+                g = _run_hooks(node, g)
             if node._is_leaf or node._retains_grad:
                 node._accumulate_grad(g)
             if node._is_leaf:
@@ -235,9 +235,13 @@ class Tensor:
                 _freed()
             _check_versions(node)
             input_grads = node._backward(g)  # the chain rule, one op at a time
-            for parent, pg in zip(node._parents, input_grads):
+            if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node._parents):
+                raise _wrong_count(node, input_grads)
+            for i, (parent, pg) in enumerate(zip(node._parents, input_grads)):
                 if pg is None or not parent.requires_grad:
                     continue
+                if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.data.shape:
+                    raise _wrong_gradient(node, i, pg, parent)  # a bug in that op's backward
                 key = id(parent)
                 if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
                     grads[key] = pg.add_into(grads.get(key), key in owned)
@@ -251,11 +255,8 @@ class Tensor:
                 node._backward, node._parents, node._saved_versions = _freed, (), ()
 
     def _accumulate_grad(self, g):
-        if g.dtype != self.dtype:
+        if g.dtype != self.dtype:  # its shape was checked where it was made
             g = g.astype(self.dtype)
-        if g.shape != self.data.shape:  # a wrong op backward must not go unnoticed
-            raise RuntimeError(f"internal error: gradient of shape {tuple(g.shape)} "
-                               f"for a tensor of shape {self.shape}")
         if self.grad is None:  # an array of its own: g may be shared with other tensors'
             self.grad = Tensor(g.copy())  # gradients (x + y) or a read-only view (sum)
         else:
@@ -353,6 +354,26 @@ def _freed(*_):
                        "call if you need to go through it again")
 
 
+def _wrong_count(node, input_grads):
+    n = len(node._parents)
+    got = (f"{len(input_grads)} gradient(s)" if isinstance(input_grads, (tuple, list))
+           else f"a {type(input_grads).__name__}")
+    return RuntimeError(f"the backward of '{node._op}' returned {got} for its {n} input(s): "
+                        f"it must return a tuple with one gradient per input, in order "
+                        f"(None where there is nothing to send)")
+
+
+def _wrong_gradient(node, i, pg, parent):
+    if isinstance(pg, Tensor):
+        got = f"a Tensor of shape {pg.shape} (a backward works on arrays: return its .data)"
+    elif hasattr(pg, "shape"):
+        got = f"a gradient of shape {tuple(pg.shape)}"
+    else:
+        got = f"a {type(pg).__name__} (not an array)"
+    return RuntimeError(f"the backward of '{node._op}' returned {got} for its input {i} "
+                        f"of shape {parent.shape}")
+
+
 def _check_versions(node):
     for parent, version in zip(node._parents, node._saved_versions):
         if parent._version != version:
@@ -363,11 +384,15 @@ def _check_versions(node):
                 f"Use an out-of-place op or clone() it before changing it")
 
 
-def _run_hooks(hooks, g):
-    for hook in list(hooks):
+def _run_hooks(node, g):
+    for hook in list(node._hooks):
         replaced = hook(Tensor(g))
         if replaced is not None:
             g = replaced.data if isinstance(replaced, Tensor) else replaced
+            if getattr(g, "shape", None) != node.data.shape:
+                got = (f"a gradient of shape {tuple(g.shape)}" if hasattr(g, "shape")
+                       else f"a {type(g).__name__}")
+                raise RuntimeError(f"a hook on a tensor of shape {node.shape} returned {got}")
     return g
 
 

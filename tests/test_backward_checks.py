@@ -74,3 +74,99 @@ def test_from_op_without_a_name_shows_the_backward_function():
     assert from_op(x.data ** 2, (x,), square_backward, name="square").grad_fn == "square"
     assert "grad_fn=<square>" in repr(from_op(x.data ** 2, (x,), square_backward,
                                               name="square"))
+
+
+# --------------------------------------------------------------------------- broken backwards
+def broken(backward, *inputs):
+    """An op named 'broken': the identity on its first input, with the given backward."""
+    return from_op(inputs[0].data.copy(), inputs, backward, name="broken")
+
+
+def test_a_gradient_of_the_wrong_shape_names_the_op_and_both_shapes():
+    x = leaf(3, 4)
+    y = broken(lambda g: (g[0],), x)  # shape (4,) for an input of shape (3, 4)
+    with pytest.raises(RuntimeError, match=r"the backward of 'broken' returned a gradient of "
+                                           r"shape \(4,\) for its input 0 of shape \(3, 4\)"):
+        y.sum().backward()
+
+
+def test_a_wrong_shape_is_caught_where_broadcasting_would_hide_it():
+    """Sent into a tanh, a (4,) gradient broadcasts back to (3, 4): without the check on
+    every edge, x.grad would come out of the right shape and silently wrong."""
+    x = leaf(3, 4)
+    y = broken(lambda g: (g[0],), x.tanh())
+    with pytest.raises(RuntimeError, match=r"'broken'.*\(4,\).*\(3, 4\)"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_too_few_gradients():
+    a, b = leaf(3), leaf(3, seed=1)
+    y = broken(lambda g: (g,), a, b)  # nothing for b: zip() would drop it silently
+    with pytest.raises(RuntimeError, match=r"the backward of 'broken' returned 1 gradient\(s\) "
+                                           r"for its 2 input\(s\)"):
+        y.sum().backward()
+
+
+def test_too_many_gradients():
+    x = leaf(3)
+    y = broken(lambda g: (g, g), x)
+    with pytest.raises(RuntimeError, match=r"'broken' returned 2 gradient\(s\) for its 1 input"):
+        y.sum().backward()
+
+
+def test_an_array_instead_of_a_tuple_of_gradients():
+    """The classic slip, ``return g * y`` for ``return (g * y,)``: an array is not read as
+    a sequence of gradients (its rows)."""
+    x = leaf(1, 3)
+    y = broken(lambda g: g, x)
+    with pytest.raises(RuntimeError, match=r"'broken' returned a ndarray for its 1 input"):
+        y.sum().backward()
+
+
+def test_a_tensor_instead_of_an_array():
+    x = leaf(3, 4)
+    y = broken(lambda g: (minigrad.tensor(g),), x)
+    with pytest.raises(RuntimeError, match=r"the backward of 'broken' returned a Tensor of shape "
+                                           r"\(3, 4\) .*for its input 0 of shape \(3, 4\)"):
+        y.sum().backward()
+
+
+def test_something_else_than_an_array():
+    x = leaf(2)
+    y = broken(lambda g: (g.tolist(),), x)
+    with pytest.raises(RuntimeError, match=r"'broken' returned a list \(not an array\) for its "
+                                           r"input 0 of shape \(2,\)"):
+        y.sum().backward()
+
+
+def test_the_check_names_the_input():
+    a, b = leaf(3, 4), leaf(4, seed=1)
+    y = broken(lambda g: (g, g), a, b)  # right for a, wrong for b (it was broadcast)
+    with pytest.raises(RuntimeError, match=r"shape \(3, 4\) for its input 1 of shape \(4,\)"):
+        y.sum().backward()
+
+
+def test_a_slice_gradient_is_checked_by_the_shape_it_stands_for():
+    from minigrad.ops.indexing import SliceGrad
+    x = leaf(5, 2)
+    y = broken(lambda g: (SliceGrad(slice(0, 3), g[:3], (3, 2)),), x)
+    with pytest.raises(RuntimeError, match=r"'broken' returned a gradient of shape \(3, 2\) "
+                                           r"for its input 0 of shape \(5, 2\)"):
+        y.sum().backward()
+
+
+def test_gradients_nobody_asked_for_are_not_checked():
+    """An input that does not require grad may get None, or anything: it is dropped."""
+    a, b = leaf(3), minigrad.tensor([1.0, 2.0, 3.0])
+    broken(lambda g: (g, "ignored"), a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.ones(3))
+
+
+def test_a_hook_returning_the_wrong_shape():
+    x = leaf(3)
+    y = x.tanh()
+    y.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match=r"a hook on a tensor of shape \(3,\) returned a "
+                                           r"gradient of shape \(\)"):
+        y.sum().backward()
