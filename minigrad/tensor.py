@@ -231,8 +231,6 @@ class Tensor:
                 node._accumulate_grad(g)
             if node._is_leaf:
                 continue
-            if node._backward is _freed:
-                _freed()
             _check_versions(node)
             input_grads = node._backward(g)  # the chain rule, one op at a time
             if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node._parents):
@@ -348,7 +346,8 @@ def _topological_order(root):
     return order
 
 
-def _freed(*_):
+def _freed(_):
+    """The backward of a node whose graph was freed by a first ``backward()``."""
     raise RuntimeError("trying to backward through the graph a second time: its saved values "
                        "were freed by the first backward(). Pass retain_graph=True to the first "
                        "call if you need to go through it again")
