@@ -15,8 +15,9 @@ reverse topological order, and at each node applies the chain rule
     dL/d(input) = sum over every use of input:  dL/d(output) * d(output)/d(input)
 
 by calling the node's ``backward`` and adding what it returns into the gradients of
-its inputs. The walk uses an explicit stack, not recursion, so a graph of 100,000
-steps (a long BPTT unroll) is no problem.
+its inputs. Each of those must be an array of its input's shape: anything else is
+reported as a bug of that op, by its name. The walk uses an explicit stack, not
+recursion, so a graph of 100,000 steps (a long BPTT unroll) is no problem.
 """
 import numpy
 
@@ -307,11 +308,12 @@ class Tensor:
 def from_op(data, parents, backward, *, name=None):
     """Wrap an op's result as a Tensor and, when gradients are wanted, record the node.
 
-    ``backward(g)`` receives dL/d(result) and returns one gradient per parent (None
-    where there is nothing to send). ``name`` is the op's name, shown by ``grad_fn`` and
-    in error messages (by default, the name of the ``backward`` function). Nothing is
-    recorded under ``no_grad()`` or when no parent requires grad, so inference builds
-    no graph.
+    ``backward(g)`` receives dL/d(result), an array, and returns a tuple with one
+    gradient per parent: an array of that parent's shape, or None where there is
+    nothing to send (or an object with an ``add_into`` method, such as getitem's
+    ``SliceGrad``). ``name`` is the op's name, shown by ``grad_fn`` and in error
+    messages (by default, the name of the ``backward`` function). Nothing is recorded
+    under ``no_grad()`` or when no parent requires grad, so inference builds no graph.
     """
     out = Tensor(data)
     if grad_mode.enabled:
@@ -353,7 +355,7 @@ def _freed(_):
                        "call if you need to go through it again")
 
 
-def _wrong_count(node, input_grads):
+def _wrong_count(node, input_grads):  # the errors for a backward that broke its contract
     n = len(node._parents)
     got = (f"{len(input_grads)} gradient(s)" if isinstance(input_grads, (tuple, list))
            else f"a {type(input_grads).__name__}")
