@@ -236,11 +236,11 @@ class Tensor:
             input_grads = node._backward(g)  # the chain rule, one op at a time
             if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node._parents):
                 raise _wrong_count(node, input_grads)
-            for i, (parent, pg) in enumerate(zip(node._parents, input_grads)):
+            for parent, pg in zip(node._parents, input_grads):
                 if pg is None or not parent.requires_grad:
                     continue
                 if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.data.shape:
-                    raise _wrong_gradient(node, i, pg, parent)  # a bug in that op's backward
+                    raise _wrong_gradient(node, input_grads, parent, pg)  # a bug in that op
                 key = id(parent)
                 if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
                     grads[key] = pg.add_into(grads.get(key), key in owned)
@@ -364,7 +364,11 @@ def _wrong_count(node, input_grads):  # the errors for a backward that broke its
                         f"(None where there is nothing to send)")
 
 
-def _wrong_gradient(node, i, pg, parent):
+def _wrong_gradient(node, input_grads, parent, pg):
+    # which input: the edges before this one passed the check, so it is the first edge
+    # that pairs this parent with this gradient
+    i = next(i for i, edge in enumerate(zip(node._parents, input_grads))
+             if edge[0] is parent and edge[1] is pg)
     if isinstance(pg, Tensor):
         got = f"a Tensor of shape {pg.shape} (a backward works on arrays: return its .data)"
     elif hasattr(pg, "shape"):
