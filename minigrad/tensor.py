@@ -7,7 +7,7 @@ together into a graph node::
     def mul(a, b):
         def backward(g):                       # g = dL/d(a*b)
             return g * b.data, g * a.data      # dL/da, dL/db   (the chain rule)
-        return from_op(a.data * b.data, (a, b), backward)
+        return from_op(a.data * b.data, (a, b), backward, name="mul")
 
 ``Tensor.backward()`` then visits the graph from the output back to the leaves, in
 reverse topological order, and at each node applies the chain rule
@@ -15,8 +15,9 @@ reverse topological order, and at each node applies the chain rule
     dL/d(input) = sum over every use of input:  dL/d(output) * d(output)/d(input)
 
 by calling the node's ``backward`` and adding what it returns into the gradients of
-its inputs. The walk uses an explicit stack, not recursion, so a graph of 100,000
-steps (a long BPTT unroll) is no problem.
+its inputs. Each of those must be an array of its input's shape: anything else is
+reported as a bug of that op, by its name. The walk uses an explicit stack, not
+recursion, so a graph of 100,000 steps (a long BPTT unroll) is no problem.
 """
 import numpy
 
@@ -32,8 +33,9 @@ class Tensor:
     as methods by ``minigrad/ops/__init__.py``, where the full list stands.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_backward", "_saved_versions",
-                 "_version", "_is_leaf", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_op", "_parents", "_backward",
+                 "_saved_versions", "_version", "_is_leaf", "_retains_grad", "_hooks",
+                 "__weakref__")
     __array_priority__ = 1000  # make `numpy_array * tensor` call Tensor.__rmul__
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
 
@@ -42,6 +44,7 @@ class Tensor:
             data = numpy.asarray(data)
         self.data = data
         self.grad = None
+        self._op = None  # the name of the op that made it (None for a leaf)
         self._parents = ()
         self._backward = None
         self._saved_versions = ()
@@ -82,10 +85,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        """The name of the op that made this tensor, or None for a leaf."""
-        if self._is_leaf:
-            return None
-        return _op_name(self._backward)
+        """The name of the op that made this tensor (``"mul"``), or None for a leaf."""
+        return self._op
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
@@ -150,22 +151,7 @@ class Tensor:
         """The same values, cut from the graph (shares ``data``)."""
         return Tensor(self.data)
 
-    def to(self, device_or_dtype=None, dtype=None, device=None):
-        """Move to a device (``"cpu"``, ``"cuda"``) and/or convert to a dtype.
-
-        The result stays in the graph: gradients flow back to the original tensor.
-        """
-        if isinstance(device_or_dtype, str) and device_or_dtype.startswith(("cpu", "cuda")):
-            device = device_or_dtype
-        elif device_or_dtype is not None:
-            dtype = device_or_dtype
-        out = self
-        if dtype is not None and dtypes.resolve(dtype) != self.dtype:
-            out = _convert(out, dtype=dtypes.resolve(dtype))
-        if device is not None and backend.parse_device(device) != self.device:
-            out = _convert(out, device=backend.parse_device(device))
-        return out
-
+    # to() itself is a differentiable op, attached from minigrad/ops/conversion.py
     def cpu(self):
         return self.to("cpu")
 
@@ -241,21 +227,24 @@ class Tensor:
             if g is None:
                 continue
             if node._hooks:
-                g = _run_hooks(node._hooks, g)
+                g = _run_hooks(node, g)
             if node._is_leaf or node._retains_grad:
                 node._accumulate_grad(g)
             if node._is_leaf:
                 continue
-            if node._backward is _freed:
-                _freed()
             _check_versions(node)
             input_grads = node._backward(g)  # the chain rule, one op at a time
+            if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node._parents):
+                raise _wrong_count(node, input_grads)
             for parent, pg in zip(node._parents, input_grads):
                 if pg is None or not parent.requires_grad:
                     continue
+                if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.data.shape:
+                    raise _wrong_gradient(node, input_grads, parent, pg)  # a bug in that op
                 key = id(parent)
-                if isinstance(pg, SliceGrad):
-                    pg.add_into(grads, owned, key, parent)
+                if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
+                    grads[key] = pg.add_into(grads.get(key), key in owned)
+                    owned.add(key)
                 elif key in grads:
                     grads[key] = grads[key] + pg
                     owned.add(key)
@@ -265,11 +254,8 @@ class Tensor:
                 node._backward, node._parents, node._saved_versions = _freed, (), ()
 
     def _accumulate_grad(self, g):
-        if g.dtype != self.dtype:
+        if g.dtype != self.dtype:  # its shape was checked where it was made
             g = g.astype(self.dtype)
-        if g.shape != self.data.shape:  # a wrong op backward must not go unnoticed
-            raise RuntimeError(f"internal error: gradient of shape {tuple(g.shape)} "
-                               f"for a tensor of shape {self.shape}")
         if self.grad is None:  # an array of its own: g may be shared with other tensors'
             self.grad = Tensor(g.copy())  # gradients (x + y) or a read-only view (sum)
         else:
@@ -319,12 +305,15 @@ class Tensor:
         return self
 
 
-def from_op(data, parents, backward):
+def from_op(data, parents, backward, *, name=None):
     """Wrap an op's result as a Tensor and, when gradients are wanted, record the node.
 
-    ``backward(g)`` receives dL/d(result) and returns one gradient per parent (None
-    where there is nothing to send). Nothing is recorded under ``no_grad()`` or when
-    no parent requires grad, so inference builds no graph.
+    ``backward(g)`` receives dL/d(result), an array, and returns a tuple with one
+    gradient per parent: an array of that parent's shape, or None where there is
+    nothing to send (or an object with an ``add_into`` method, such as getitem's
+    ``SliceGrad``). ``name`` is the op's name, shown by ``grad_fn`` and in error
+    messages (by default, the name of the ``backward`` function). Nothing is recorded
+    under ``no_grad()`` or when no parent requires grad, so inference builds no graph.
     """
     out = Tensor(data)
     if grad_mode.enabled:
@@ -332,35 +321,12 @@ def from_op(data, parents, backward):
             if p.requires_grad:
                 out.requires_grad = True
                 out._is_leaf = False
+                out._op = name or getattr(backward, "__name__", "backward")
                 out._parents = parents
                 out._backward = backward
                 out._saved_versions = tuple(p._version for p in parents)
                 break
     return out
-
-
-class SliceGrad:
-    """The gradient of ``x[index]`` seen from x: ``value`` at ``index``, zero elsewhere.
-
-    Rather than building a full array of zeros for every slice (a loop over the time
-    steps of a sequence would make one per step), the backward pass adds ``value``
-    into one gradient array for x, at ``index``.
-    """
-    __slots__ = ("index", "value", "advanced")
-
-    def __init__(self, index, value, advanced=False):
-        self.index, self.value, self.advanced = index, value, advanced
-
-    def add_into(self, grads, owned, key, parent):
-        if key not in owned:  # allocate (or copy a shared array) once
-            current = grads.get(key)
-            grads[key] = (parent.xp.zeros(parent.shape, dtype=self.value.dtype)
-                          if current is None else current.copy())
-            owned.add(key)
-        if self.advanced:  # repeated indices must add up
-            backend.scatter_add(grads[key], self.index, self.value)
-        else:
-            grads[key][self.index] += self.value
 
 
 def _topological_order(root):
@@ -382,10 +348,35 @@ def _topological_order(root):
     return order
 
 
-def _freed(*_):
+def _freed(_):
+    """The backward of a node whose graph was freed by a first ``backward()``."""
     raise RuntimeError("trying to backward through the graph a second time: its saved values "
                        "were freed by the first backward(). Pass retain_graph=True to the first "
                        "call if you need to go through it again")
+
+
+def _wrong_count(node, input_grads):  # the errors for a backward that broke its contract
+    n = len(node._parents)
+    got = (f"{len(input_grads)} gradient(s)" if isinstance(input_grads, (tuple, list))
+           else f"a {type(input_grads).__name__}")
+    return RuntimeError(f"the backward of '{node._op}' returned {got} for its {n} input(s): "
+                        f"it must return a tuple with one gradient per input, in order "
+                        f"(None where there is nothing to send)")
+
+
+def _wrong_gradient(node, input_grads, parent, pg):
+    # which input: the edges before this one passed the check, so it is the first edge
+    # that pairs this parent with this gradient
+    i = next(i for i, edge in enumerate(zip(node._parents, input_grads))
+             if edge[0] is parent and edge[1] is pg)
+    if isinstance(pg, Tensor):
+        got = f"a Tensor of shape {pg.shape} (a backward works on arrays: return its .data)"
+    elif hasattr(pg, "shape"):
+        got = f"a gradient of shape {tuple(pg.shape)}"
+    else:
+        got = f"a {type(pg).__name__} (not an array)"
+    return RuntimeError(f"the backward of '{node._op}' returned {got} for its input {i} "
+                        f"of shape {parent.shape}")
 
 
 def _check_versions(node):
@@ -393,37 +384,21 @@ def _check_versions(node):
         if parent._version != version:
             raise RuntimeError(
                 f"a tensor of shape {parent.shape} needed by the backward of "
-                f"'{_op_name(node._backward)}' was changed in place after it was used "
+                f"'{node._op}' was changed in place after it was used "
                 f"(version {version} -> {parent._version}); its gradient would be wrong. "
                 f"Use an out-of-place op or clone() it before changing it")
 
 
-def _run_hooks(hooks, g):
-    for hook in list(hooks):
+def _run_hooks(node, g):
+    for hook in list(node._hooks):
         replaced = hook(Tensor(g))
         if replaced is not None:
             g = replaced.data if isinstance(replaced, Tensor) else replaced
+            if getattr(g, "shape", None) != node.data.shape:
+                got = (f"a gradient of shape {tuple(g.shape)}" if hasattr(g, "shape")
+                       else f"a {type(g).__name__}")
+                raise RuntimeError(f"a hook on a tensor of shape {node.shape} returned {got}")
     return g
-
-
-def _op_name(backward):
-    if backward is _freed or backward is None:
-        return "freed" if backward is _freed else None
-    return backward.__qualname__.split(".")[0]
-
-
-def _convert(x, dtype=None, device=None):
-    """Differentiable change of dtype and/or device."""
-    data = x.data
-    if device is not None:
-        data = backend.to_device(data, device)
-    if dtype is not None:
-        data = data.astype(dtype)
-    source_dtype, source_device = x.dtype, x.device
-
-    def to(g):  # the gradient goes back to where, and what, x was
-        return (backend.to_device(g, source_device).astype(source_dtype, copy=False),)
-    return from_op(data, (x,), to)
 
 
 def _raw_index(index):

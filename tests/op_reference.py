@@ -48,7 +48,7 @@ GROUPS = [
     ("Softmax", ["minigrad.ops.softmax"], ""),
     ("Networks: `minigrad.nn.functional`", ["minigrad.ops.nn_ops", "minigrad.nn.functional"],
      "Layers, losses and dropout, as in `torch.nn.functional`."),
-    ("Tensor: describing and converting", [], ""),
+    ("Tensor: describing and converting", ["minigrad.ops.conversion"], ""),
     ("Tensor: autograd", [], ""),
     ("Tensor: changing values in place", [],
      "Refused on a tensor that requires grad while gradients are recorded (its gradient "
@@ -61,7 +61,7 @@ TENSOR = {
     "Shape": ["T", "mT"],
     "Tensor: describing and converting": [
         "shape", "dtype", "device", "ndim", "size", "dim", "numel", "item", "tolist", "numpy",
-        "detach", "to", "cpu", "cuda", "float", "double", "long"],
+        "detach", "cpu", "cuda", "float", "double", "long"],
     "Tensor: autograd": ["requires_grad", "requires_grad_", "grad", "backward", "grad_fn",
                          "is_leaf", "retain_grad", "register_hook"],
     "Tensor: changing values in place": ["__setitem__", "copy_", "fill_", "zero_", "add_",

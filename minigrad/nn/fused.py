@@ -46,7 +46,8 @@ def lstm_step(gates, c):
             dh * tanh_c * o * (1 - o),           # output gate
         ], axis=1)
         return d_gates, dc_total * f
-    return from_op(xp.stack([h_new, c_new]), (gates, c), lstm_step_backward)
+    return from_op(xp.stack([h_new, c_new]), (gates, c), lstm_step_backward,
+                   name="lstm_step")
 
 
 def gru_step(x_projected, h_projected, h):
@@ -74,4 +75,5 @@ def gru_step(x_projected, h_projected, h):
         d_x = xp.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
         d_h_projected = xp.concatenate([dr_pre, dz_pre, dn_pre * r], axis=1)
         return d_x, d_h_projected, grad * z
-    return from_op(h_new, (x_projected, h_projected, h), gru_step_backward)
+    return from_op(h_new, (x_projected, h_projected, h), gru_step_backward,
+                   name="gru_step")

@@ -5,6 +5,7 @@ makes it a method (``x.tanh()``) or an operator (``x + y``), with PyTorch's name
 """
 from ..tensor import Tensor
 from .arithmetic import add, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
+from .conversion import to
 from .elementwise import (abs, clamp, eq, exp, ge, gt, le, log, lt, maximum, minimum, ne,
                           relu, sigmoid, sqrt, tanh, where)
 from .indexing import cat, chunk, getitem, split, stack
@@ -29,6 +30,7 @@ _METHODS = {
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
     "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
     "flip": flip, "clone": clone, "contiguous": contiguous, "split": split, "chunk": chunk,
+    "to": to,
 }
 
 for _name, _op in _METHODS.items():

@@ -15,7 +15,7 @@ def add(a, b):
 
     def add_backward(g):
         return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
-    return from_op(a.data + b.data, (a, b), add_backward)
+    return from_op(a.data + b.data, (a, b), add_backward, name="add")
 
 
 def sub(a, b):
@@ -24,7 +24,7 @@ def sub(a, b):
 
     def sub_backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
-    return from_op(a.data - b.data, (a, b), sub_backward)
+    return from_op(a.data - b.data, (a, b), sub_backward, name="sub")
 
 
 def mul(a, b):
@@ -33,7 +33,7 @@ def mul(a, b):
 
     def mul_backward(g):
         return unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)
-    return from_op(a.data * b.data, (a, b), mul_backward)
+    return from_op(a.data * b.data, (a, b), mul_backward, name="mul")
 
 
 def div(a, b):
@@ -45,7 +45,7 @@ def div(a, b):
         ga = unbroadcast(g / b.data, a.shape) if a.requires_grad else None
         gb = unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None
         return ga, gb
-    return from_op(out, (a, b), div_backward)
+    return from_op(out, (a, b), div_backward, name="div")
 
 
 def pow(a, b):  # noqa: A001 - Tensor.__pow__
@@ -60,7 +60,7 @@ def pow(a, b):  # noqa: A001 - Tensor.__pow__
         def pow_backward(g):
             with numpy.errstate(divide="ignore", invalid="ignore"):
                 return (g * a.xp.where(exponent == 0, 0, exponent * a.data ** (exponent - 1)),)
-        return from_op(a.data ** exponent, (a,), pow_backward)
+        return from_op(a.data ** exponent, (a,), pow_backward, name="pow")
     a, b = operands(a, b, "pow")
     out = a.data ** b.data
     xp = a.xp
@@ -75,12 +75,12 @@ def pow(a, b):  # noqa: A001 - Tensor.__pow__
             db = xp.where((a.data == 0) & (b.data >= 0), 0, out * xp.log(a.data))
             gb = unbroadcast(g * db, b.shape)
         return ga, gb
-    return from_op(out, (a, b), pow_backward)
+    return from_op(out, (a, b), pow_backward, name="pow")
 
 
 def neg(a):
     """-a.       d/da = -1."""
-    return from_op(-a.data, (a,), lambda g: (-g,))
+    return from_op(-a.data, (a,), lambda g: (-g,), name="neg")
 
 
 def radd(a, b):
@@ -139,7 +139,7 @@ def matmul(a, b):
         if b.requires_grad:
             gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
-    return from_op(out, (a, b), matmul_backward)
+    return from_op(out, (a, b), matmul_backward, name="matmul")
 
 
 def _matmul_folded(a, b):
@@ -155,7 +155,7 @@ def _matmul_folded(a, b):
         ga = (g_rows @ b.data.T).reshape(a.shape) if a.requires_grad else None
         gb = a_rows.T @ g_rows if b.requires_grad else None
         return ga, gb
-    return from_op(out, (a, b), matmul_backward)
+    return from_op(out, (a, b), matmul_backward, name="matmul")
 
 
 def _check_matmul_shapes(sa, sb):

@@ -9,29 +9,30 @@ from .common import as_tensor, operands, unbroadcast
 def exp(x):
     """e^x.          d/dx = e^x."""
     y = x.xp.exp(x.data)
-    return from_op(y, (x,), lambda g: (g * y,))
+    return from_op(y, (x,), lambda g: (g * y,), name="exp")
 
 
 def log(x):
     """ln x.         d/dx = 1/x."""
-    return from_op(x.xp.log(x.data), (x,), lambda g: (g / x.data,))
+    return from_op(x.xp.log(x.data), (x,), lambda g: (g / x.data,), name="log")
 
 
 def sqrt(x):
     """√x.           d/dx = 1/(2√x)."""
     y = x.xp.sqrt(x.data)
-    return from_op(y, (x,), lambda g: (g / (2 * y),))
+    return from_op(y, (x,), lambda g: (g / (2 * y),), name="sqrt")
 
 
 def abs(x):  # noqa: A001 - Tensor.abs
     """|x|.          d/dx = sign(x)  (0 at 0)."""
-    return from_op(x.xp.abs(x.data), (x,), lambda g: (g * x.xp.sign(x.data),))
+    return from_op(x.xp.abs(x.data), (x,), lambda g: (g * x.xp.sign(x.data),),
+                   name="abs")
 
 
 def tanh(x):
     """tanh x.       d/dx = 1 - tanh²x."""
     y = x.xp.tanh(x.data)
-    return from_op(y, (x,), lambda g: (g * (1 - y * y),))
+    return from_op(y, (x,), lambda g: (g * (1 - y * y),), name="tanh")
 
 
 def sigmoid(x):
@@ -42,13 +43,13 @@ def sigmoid(x):
     xp = x.xp
     e = xp.exp(-xp.abs(x.data))
     y = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
-    return from_op(y, (x,), lambda g: (g * y * (1 - y),))
+    return from_op(y, (x,), lambda g: (g * y * (1 - y),), name="sigmoid")
 
 
 def relu(x):
     """max(x, 0).    d/dx = 1 where x > 0, else 0."""
     positive = x.data > 0
-    return from_op(x.data * positive, (x,), lambda g: (g * positive,))
+    return from_op(x.data * positive, (x,), lambda g: (g * positive,), name="relu")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -59,7 +60,7 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
     hi = x.xp.inf if max is None else max
     inside = (x.data >= lo) & (x.data <= hi)
     y = x.xp.clip(x.data, lo, hi).astype(x.dtype, copy=False)
-    return from_op(y, (x,), lambda g: (g * inside,))
+    return from_op(y, (x,), lambda g: (g * inside,), name="clamp")
 
 
 def maximum(a, b):
@@ -81,8 +82,7 @@ def _select_larger(a, b, name, sign):
 
     def backward(g):
         return unbroadcast(g * share_a, a.shape), unbroadcast(g * (1 - share_a), b.shape)
-    backward.__qualname__ = name
-    return from_op(out, (a, b), backward)
+    return from_op(out, (a, b), backward, name=name)
 
 
 def where(condition, a, b):
@@ -100,7 +100,7 @@ def where(condition, a, b):
     def where_backward(g):
         return (unbroadcast(a.xp.where(cond, g, 0), a.shape),
                 unbroadcast(a.xp.where(cond, 0, g), b.shape))
-    return from_op(out, (a, b), where_backward)
+    return from_op(out, (a, b), where_backward, name="where")
 
 
 def _comparison(name, compare):

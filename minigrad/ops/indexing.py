@@ -2,7 +2,7 @@
 import numpy
 
 from .. import backend
-from ..tensor import SliceGrad, Tensor, from_op
+from ..tensor import Tensor, from_op
 from .common import normalize_dims
 
 
@@ -22,8 +22,36 @@ def getitem(x, index):
     advanced = _is_advanced(index)
 
     def getitem_backward(g):
-        return (SliceGrad(index, g, advanced),)
-    return from_op(x.xp.asarray(out), (x,), getitem_backward)
+        return (SliceGrad(index, g, x.data.shape, advanced),)
+    return from_op(x.xp.asarray(out), (x,), getitem_backward, name="getitem")
+
+
+class SliceGrad:
+    """The gradient of ``x[index]`` seen from x: ``value`` at ``index``, zero elsewhere.
+
+    Rather than building a full array of zeros for every slice (a loop over the time
+    steps of a sequence would make one per step), the backward pass asks it to add
+    itself into x's one gradient array: ``add_into`` is all it looks for. ``shape`` is
+    the shape of the whole gradient it stands for (x's), so the backward pass checks it
+    like any other; ``value`` is the gradient of ``x[index]``, checked on its own edge.
+    """
+    __slots__ = ("index", "value", "shape", "advanced")
+
+    def __init__(self, index, value, shape, advanced=False):
+        self.index, self.value, self.shape, self.advanced = index, value, shape, advanced
+
+    def add_into(self, total, writable):
+        """``total`` (None for zero) plus this gradient; written into ``total`` when
+        ``writable``, else into a new array."""
+        if total is None:
+            total = backend.get_array_module(self.value).zeros(self.shape, self.value.dtype)
+        elif not writable:
+            total = total.copy()
+        if self.advanced:  # repeated indices must add up
+            backend.scatter_add(total, self.index, self.value)
+        else:
+            total[self.index] += self.value
+        return total
 
 
 def _to_backend_index(index, x):
@@ -64,7 +92,7 @@ def cat(tensors, dim=0):
 
     def cat_backward(g):
         return tuple(xp.split(g, bounds, axis=axis))
-    return from_op(out, tuple(tensors), cat_backward)
+    return from_op(out, tuple(tensors), cat_backward, name="cat")
 
 
 def stack(tensors, dim=0):
@@ -82,7 +110,7 @@ def stack(tensors, dim=0):
 
     def stack_backward(g):
         return tuple(xp.moveaxis(g, axis, 0))
-    return from_op(out, tuple(tensors), stack_backward)
+    return from_op(out, tuple(tensors), stack_backward, name="stack")
 
 
 def _check_same(tensors, name):

@@ -28,4 +28,4 @@ def dropout(x, p=0.5, training=True):
         return x * 0
     keep = random.generator().random(x.shape) >= p
     mask = backend.to_device(keep.astype(x.dtype) / (1 - p), x.device).astype(x.dtype)
-    return from_op(x.data * mask, (x,), lambda g: (g * mask,))
+    return from_op(x.data * mask, (x,), lambda g: (g * mask,), name="dropout")

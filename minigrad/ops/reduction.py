@@ -17,7 +17,7 @@ def sum(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.sum
 
     def sum_backward(g):
         return (restore_reduced(g, x.shape, axes, keepdim),)
-    return from_op(x.xp.asarray(out), (x,), sum_backward)
+    return from_op(x.xp.asarray(out), (x,), sum_backward, name="sum")
 
 
 def mean(x, dim=None, keepdim=False):
@@ -64,9 +64,8 @@ def _extreme(x, dim, keepdim, reduce, name):
         hit = x.data == out
         share = hit / hit.sum(axis=axes, keepdims=True)
         return (restore_reduced(g, x.shape, axes, keepdim) * share.astype(x.dtype),)
-    backward.__qualname__ = name
     result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
-    return from_op(result, (x,), backward)
+    return from_op(result, (x,), backward, name=name)
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -83,7 +82,7 @@ def logsumexp(x, dim=None, keepdim=False):
     def logsumexp_backward(g):
         return (restore_reduced(g, x.shape, axes, keepdim) * (e / s),)
     result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
-    return from_op(result, (x,), logsumexp_backward)
+    return from_op(result, (x,), logsumexp_backward, name="logsumexp")
 
 
 def argmax(x, dim=None, keepdim=False):

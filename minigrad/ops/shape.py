@@ -24,7 +24,7 @@ def reshape(x, *shape):
     except ValueError:
         raise ValueError(f"reshape: cannot give a tensor of shape {x.shape} "
                          f"({x.data.size} elements) the shape {shape}") from None
-    return from_op(out, (x,), lambda g: (g.reshape(x.shape),))
+    return from_op(out, (x,), lambda g: (g.reshape(x.shape),), name="reshape")
 
 
 view = reshape
@@ -47,7 +47,8 @@ def permute(x, *dims):
                          f"of a tensor of shape {x.shape}")
     dims = tuple(d % x.ndim for d in dims)
     inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-    return from_op(x.data.transpose(dims), (x,), lambda g: (g.transpose(inverse),))
+    return from_op(x.data.transpose(dims), (x,), lambda g: (g.transpose(inverse),),
+                   name="permute")
 
 
 def transpose(x, dim0, dim1):
@@ -93,18 +94,19 @@ def expand(x, *sizes):
         out = x.xp.broadcast_to(x.data, target)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
-    return from_op(out, (x,), lambda g: (unbroadcast(g, x.shape),))
+    return from_op(out, (x,), lambda g: (unbroadcast(g, x.shape),), name="expand")
 
 
 def flip(x, dims):
     """Reverse the order of elements along ``dims``."""
     axes = normalize_dims(dims, x.ndim)
-    return from_op(x.xp.flip(x.data, axes), (x,), lambda g: (x.xp.flip(g, axes),))
+    return from_op(x.xp.flip(x.data, axes), (x,), lambda g: (x.xp.flip(g, axes),),
+                   name="flip")
 
 
 def clone(x):
     """A copy with its own memory that stays in the graph (gradient passes unchanged)."""
-    return from_op(x.data.copy(), (x,), lambda g: (g,))
+    return from_op(x.data.copy(), (x,), lambda g: (g,), name="clone")
 
 
 def contiguous(x):

@@ -11,7 +11,7 @@ def softmax(x, dim=-1):
 
     def softmax_backward(g):
         return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
-    return from_op(y, (x,), softmax_backward)
+    return from_op(y, (x,), softmax_backward, name="softmax")
 
 
 def log_softmax(x, dim=-1):
@@ -24,4 +24,4 @@ def log_softmax(x, dim=-1):
 
     def log_softmax_backward(g):
         return (g - (e / s) * g.sum(axis=axis, keepdims=True),)
-    return from_op(y, (x,), log_softmax_backward)
+    return from_op(y, (x,), log_softmax_backward, name="log_softmax")
