@@ -71,7 +71,8 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
         grad = xp.zeros(input.shape, dtype=input.dtype)
         grad[rows, safe] = -g * keep
         return (grad,)
-    loss = from_op(picked.astype(input.dtype), (input,), nll_backward).reshape(shape)
+    loss = from_op(picked.astype(input.dtype), (input,), nll_backward, name="nll_loss")
+    loss = loss.reshape(shape)
     return _reduce(loss, reduction, count=int(keep.sum()))
 
 
@@ -110,4 +111,5 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):  # noqa: 
 
     def bce_backward(g):
         return g * (probability - t), (-g * x if target.requires_grad else None)
-    return _reduce(from_op(loss, (input, target), bce_backward), reduction)
+    return _reduce(from_op(loss, (input, target), bce_backward,
+                           name="binary_cross_entropy_with_logits"), reduction)
