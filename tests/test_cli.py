@@ -589,3 +589,13 @@ def test_help_prints_usage_and_loads_no_plugin():
     assert completed.returncode == 0, completed.stderr
     assert "Usage: minigrad" in completed.stdout
     assert "IMPORTED []" in completed.stderr
+
+
+def test_train_takes_cell_opt_and_says_the_cells_init():
+    result = invoke("train", "--cell", "rnn", *COPY, *FAST, "--cell-opt", "nonlinearity=relu",
+                    "--init", "identity", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "cells: rnn (init identity nonlinearity=relu)" in result.stderr
+    line = assert_usage_error(invoke("train", "--cell", "lstm", *COPY, *FAST,
+                                     "--cell-opt", "nonlinearity=relu"), "--cell-opt")
+    assert "lstm takes no options" in line
