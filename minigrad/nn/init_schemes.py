@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import creation, grad_mode
-from . import init
 
 #: The schemes known by name, and one line on each (``minigrad cells`` shows them).
 SCHEMES = {

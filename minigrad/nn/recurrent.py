@@ -10,8 +10,8 @@ import inspect
 
 from .. import ops
 from . import functional as F
-from .bidirectional import Bidirectional, BidirectionalCell  # noqa: F401 - public here too
-from .cell import RecurrentCell  # noqa: F401 - public here too
+from .bidirectional import Bidirectional
+from .cell import RecurrentCell
 from .init_schemes import AUTO, InitContext
 from .module import Module
 from ..options import validate_options
