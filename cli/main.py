@@ -209,8 +209,11 @@ def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
     with bad_usage():  # everything is checked before the first training step
         task_options = parse_task_options(task, ctx.args)
         initial = output.read_checkpoint(load_path) if load_path else None
-        plan = prepare([cell], task, 1, task_options, initial_state=initial,
-                       **_train_kwargs(params))
+        try:
+            plan = prepare([cell], task, 1, task_options, initial_state=initial,
+                           **_train_kwargs(params))
+        except minigrad.training.IncompatibleCheckpoint as error:
+            raise ValueError(f"--load {load_path}: {error}") from None  # which file
         if save_path:
             output.check_writable_file(save_path)
     progress = output.Progress(quiet, plan.config.steps)

@@ -465,7 +465,7 @@ def test_load_of_a_checkpoint_of_another_architecture_exits_2(tmp_path, other):
     if "--hidden" in other:
         args = ["train", *COPY, "--batch", "8", "--steps", "20"]
     result = invoke(*args, *other, "--load", checkpoint)
-    assert_usage_error(result, "--load", "does not fit")
+    assert_usage_error(result, f"--load {checkpoint}: the checkpoint does not fit")
 
 
 def test_train_save_into_a_missing_folder_exits_2(tmp_path):
