@@ -16,7 +16,7 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     float64), as in ``torch.tensor``. ``dtype`` overrides all of this.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     is_array = isinstance(data, numpy.ndarray) or backend.device_of(data) != "cpu"
     xp = backend.get_array_module(data) if is_array else numpy
     try:

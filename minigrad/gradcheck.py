@@ -44,7 +44,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     loss.backward()
     for i in checked:
         x = inputs[i]
-        analytic = backend.to_numpy(x.grad.data) if x.grad is not None else numpy.zeros(x.shape)
+        analytic = backend.to_numpy(x.grad.array) if x.grad is not None else numpy.zeros(x.shape)
         numerical = _numerical_gradient(objective, x, eps)
         error = numpy.abs(analytic - numerical)
         allowed = atol + rtol * numpy.abs(numerical)
@@ -76,8 +76,8 @@ def _project(outputs, projections):
 
 
 def _numerical_gradient(objective, x, eps):
-    x.data = x.xp.ascontiguousarray(x.data)  # so that the flat view below is x itself
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    x.array = x.xp.ascontiguousarray(x.array)  # so that the flat view below is x itself
+    flat = x.array.reshape(-1)  # a view: perturbing it perturbs x
     grad = numpy.zeros(flat.shape[0])
     with grad_mode.no_grad():
         for k in range(flat.shape[0]):

@@ -65,7 +65,7 @@ def save(obj, path):
 def _encode(value, members, where):
     """The JSON node that stands for ``value``; its arrays are added to ``members``."""
     if isinstance(value, Tensor):
-        return _array_node("tensor", backend.to_numpy(value.data), members, where)
+        return _array_node("tensor", backend.to_numpy(value.array), members, where)
     if isinstance(value, numpy.generic):  # before float: numpy.float64 is a float
         return _array_node("scalar", numpy.asarray(value), members, where)
     if isinstance(value, numpy.ndarray) or _is_cupy_array(value):

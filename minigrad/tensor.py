@@ -6,8 +6,8 @@ together into a graph node::
 
     def mul(a, b):
         def backward(g):                       # g = dL/d(a*b)
-            return g * b.data, g * a.data      # dL/da, dL/db   (the chain rule)
-        return from_op(a.data * b.data, (a, b), backward, name="mul")
+            return g * b.array, g * a.array      # dL/da, dL/db   (the chain rule)
+        return from_op(a.array * b.array, (a, b), backward, name="mul")
 
 ``Tensor.backward()`` then visits the graph from the output back to the leaves, in
 reverse topological order, and at each node applies the chain rule
@@ -19,6 +19,8 @@ its inputs. Each of those must be an array of its input's shape: anything else i
 reported as a bug of that op, by its name. The walk uses an explicit stack, not
 recursion, so a graph of 100,000 steps (a long BPTT unroll) is no problem.
 """
+import warnings
+
 import numpy
 
 from . import backend, dtypes, grad_mode
@@ -27,13 +29,14 @@ from . import backend, dtypes, grad_mode
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
-    ``data`` is the raw backend array (NumPy or CuPy); ``grad`` is a Tensor (or None)
-    filled by ``backward()``. Create tensors with ``minigrad.tensor(...)`` and the
+    ``array`` is the raw backend array (NumPy or CuPy), what the ops read; ``data`` is,
+    as in PyTorch, a Tensor sharing that memory outside the graph (``p.data.add_(...)``);
+    ``grad`` is a Tensor (or None) filled by ``backward()``. Create tensors with ``minigrad.tensor(...)`` and the
     factories (``zeros``, ``randn``, ...). Arithmetic and the other ops are attached
     as methods by ``minigrad/ops/__init__.py``, where the full list stands.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_op", "_parents", "_backward",
+    __slots__ = ("array", "requires_grad", "grad", "_op", "_parents", "_backward",
                  "_saved_versions", "_version", "_is_leaf", "_retains_grad", "_hooks",
                  "__weakref__")
     __array_priority__ = 1000  # make `numpy_array * tensor` call Tensor.__rmul__
@@ -42,7 +45,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False):
         if not isinstance(data, numpy.ndarray) and backend.device_of(data) == "cpu":
             data = numpy.asarray(data)
-        self.data = data
+        self.array = data
         self.grad = None
         self._op = None  # the name of the op that made it (None for a leaf)
         self._parents = ()
@@ -56,27 +59,38 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
+    @property
+    def data(self):
+        """The same values as a Tensor outside the graph, sharing memory: changing it
+        changes this tensor, and autograd does not see the change (PyTorch's ``.data``)."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other`` makes t hold other's values (any shape), as in PyTorch."""
+        self.array = value.array if isinstance(value, Tensor) else self.xp.asarray(value)
+
     # ----------------------------------------------------------------- description
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def xp(self):
-        """The array module of ``data``: numpy or cupy."""
-        return backend.get_array_module(self.data)
+        """The array module of ``array``: numpy or cupy."""
+        return backend.get_array_module(self.array)
 
     @property
     def is_leaf(self):
@@ -95,7 +109,7 @@ class Tensor:
         return self.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -106,7 +120,7 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
-        body = numpy.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(",
+        body = numpy.array2string(backend.to_numpy(self.array), separator=", ", prefix="tensor(",
                                   precision=4)
         extras = []
         if self.device != "cpu":
@@ -125,16 +139,16 @@ class Tensor:
         if self.requires_grad and grad_mode.enabled:
             raise RuntimeError("can't call numpy() on a tensor that requires grad: "
                                "use tensor.detach().numpy()")
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self.array).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -143,13 +157,13 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.item())
 
     def detach(self):
-        """The same values, cut from the graph (shares ``data``)."""
-        return Tensor(self.data)
+        """The same values, cut from the graph (shares ``array``)."""
+        return Tensor(self.array)
 
     # to() itself is a differentiable op, attached from minigrad/ops/conversion.py
     def cpu(self):
@@ -209,14 +223,14 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(no input of it has requires_grad=True)")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(f"backward() without a gradient works only on a tensor with "
                                    f"one element; this one has shape {self.shape}. Pass "
                                    f"grad=<a tensor of that shape> or reduce it first (.sum())")
-            grad = self.xp.ones_like(self.data)
+            grad = self.xp.ones_like(self.array)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else self.xp.asarray(grad)
-            if grad.shape != self.data.shape:
+            grad = grad.array if isinstance(grad, Tensor) else self.xp.asarray(grad)
+            if grad.shape != self.array.shape:
                 raise ValueError(f"backward(grad): grad has shape {tuple(grad.shape)} "
                                  f"but the tensor has shape {self.shape}")
 
@@ -239,7 +253,7 @@ class Tensor:
             for parent, pg in zip(node._parents, input_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.data.shape:
+                if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.array.shape:
                     raise _wrong_gradient(node, input_grads, parent, pg)  # a bug in that op
                 key = id(parent)
                 if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
@@ -259,7 +273,7 @@ class Tensor:
         if self.grad is None:  # an array of its own: g may be shared with other tensors'
             self.grad = Tensor(g.copy())  # gradients (x + y) or a read-only view (sum)
         else:
-            self.grad = Tensor(self.grad.data + g)
+            self.grad = Tensor(self.grad.array + g)
 
     # ----------------------------------------------------------------- in-place changes
     def _mark_changed_in_place(self, what):
@@ -273,27 +287,36 @@ class Tensor:
 
     def __setitem__(self, index, value):
         self._mark_changed_in_place("tensor[...] = value")
-        self.data[_raw_index(index)] = value.data if isinstance(value, Tensor) else value
+        self.array[_raw_index(index)] = value.array if isinstance(value, Tensor) else value
 
     def copy_(self, other):
         """Copy ``other``'s values into this tensor (in place); returns self."""
         self._mark_changed_in_place("copy_()")
-        source = other.data if isinstance(other, Tensor) else other
-        self.data[...] = backend.to_device(self.xp.asarray(source), self.device) \
+        source = other.array if isinstance(other, Tensor) else other
+        self.array[...] = backend.to_device(self.xp.asarray(source), self.device) \
             if not isinstance(source, (int, float)) else source
         return self
 
     def fill_(self, value):
         self._mark_changed_in_place("fill_()")
-        self.data[...] = value
+        self.array[...] = value
         return self
 
     def zero_(self):
         return self.fill_(0)
 
     def add_(self, other, alpha=1):
+        """self += alpha * other, in place."""
+        if isinstance(alpha, Tensor) and not isinstance(other, Tensor):
+            # PyTorch's deprecated add_(number, tensor): alpha and other swapped
+            warnings.warn("add_(number, tensor) is deprecated (as in PyTorch); write "
+                          "add_(tensor, alpha=number)", DeprecationWarning, stacklevel=2)
+            other, alpha = alpha, other
+        if isinstance(alpha, Tensor) or not isinstance(alpha, (int, float, numpy.number)):
+            raise TypeError(f"add_(other, alpha=...): alpha must be a number, got "
+                            f"{type(alpha).__name__}")
         self._mark_changed_in_place("add_()")
-        self.data += alpha * (other.data if isinstance(other, Tensor) else other)
+        self.array += alpha * (other.array if isinstance(other, Tensor) else other)
         return self
 
     def sub_(self, other, alpha=1):
@@ -301,7 +324,7 @@ class Tensor:
 
     def mul_(self, other):
         self._mark_changed_in_place("mul_()")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self.array *= other.array if isinstance(other, Tensor) else other
         return self
 
 
@@ -370,7 +393,7 @@ def _wrong_gradient(node, input_grads, parent, pg):
     i = next(i for i, edge in enumerate(zip(node._parents, input_grads))
              if edge[0] is parent and edge[1] is pg)
     if isinstance(pg, Tensor):
-        got = f"a Tensor of shape {pg.shape} (a backward works on arrays: return its .data)"
+        got = f"a Tensor of shape {pg.shape} (a backward works on arrays: return its .array)"
     elif hasattr(pg, "shape"):
         got = f"a gradient of shape {tuple(pg.shape)}"
     else:
@@ -393,8 +416,8 @@ def _run_hooks(node, g):
     for hook in list(node._hooks):
         replaced = hook(Tensor(g))
         if replaced is not None:
-            g = replaced.data if isinstance(replaced, Tensor) else replaced
-            if getattr(g, "shape", None) != node.data.shape:
+            g = replaced.array if isinstance(replaced, Tensor) else replaced
+            if getattr(g, "shape", None) != node.array.shape:
                 got = (f"a gradient of shape {tuple(g.shape)}" if hasattr(g, "shape")
                        else f"a {type(g).__name__}")
                 raise RuntimeError(f"a hook on a tensor of shape {node.shape} returned {got}")
@@ -404,9 +427,9 @@ def _run_hooks(node, g):
 def _raw_index(index):
     """Replace Tensors inside an index by their arrays."""
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i.array if isinstance(i, Tensor) else i for i in index)
     return index
 
 

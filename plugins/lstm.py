@@ -76,8 +76,8 @@ def set_gate_biases(cell, forget_bias=None, chrono=None):
         raise ValueError("the chrono and forget-bias schemes set the gate biases; the cell "
                          "was made with bias=False")
     H = cell.hidden_size
-    b_ih = backend.to_numpy(cell.bias_ih.data).copy()
-    b_hh = backend.to_numpy(cell.bias_hh.data).copy()
+    b_ih = backend.to_numpy(cell.bias_ih.array).copy()
+    b_hh = backend.to_numpy(cell.bias_hh.array).copy()
     if chrono is not None:
         if chrono < 2:
             raise ValueError(f"chrono needs the longest expected delay T >= 2, got {chrono}")
@@ -88,8 +88,8 @@ def set_gate_biases(cell, forget_bias=None, chrono=None):
         b_ih[H:2 * H], b_hh[H:2 * H] = forget_bias, 0
     else:
         raise ValueError("chrono needs the longest delay T the task asks for (max_delay)")
-    cell.bias_ih.data[...] = backend.to_device(b_ih, cell.bias_ih.device)
-    cell.bias_hh.data[...] = backend.to_device(b_hh, cell.bias_hh.device)
+    cell.bias_ih.array[...] = backend.to_device(b_ih, cell.bias_ih.device)
+    cell.bias_hh.array[...] = backend.to_device(b_hh, cell.bias_hh.device)
 
 
 @hookimpl

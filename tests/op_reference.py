@@ -64,13 +64,13 @@ TENSOR = {
         "detach", "cpu", "cuda", "float", "double", "long"],
     "Tensor: autograd": ["requires_grad", "requires_grad_", "grad", "backward", "grad_fn",
                          "is_leaf", "retain_grad", "register_hook"],
-    "Tensor: changing values in place": ["__setitem__", "copy_", "fill_", "zero_", "add_",
-                                         "sub_", "mul_"],
+    "Tensor: changing values in place": ["data", "__setitem__", "copy_", "fill_", "zero_",
+                                         "add_", "sub_", "mul_"],
 }
 # Public Tensor attributes deliberately not listed, and why.
 LEFT_OUT = {
-    "data": "the raw NumPy/CuPy array that the ops read; a cell built from ops never needs it",
-    "xp": "the array module of `data` (numpy or cupy), for writing ops",
+    "array": "the raw NumPy/CuPy array that the ops read; a cell built from ops never needs it",
+    "xp": "the array module of `array` (numpy or cupy), for writing ops",
 }
 TENSOR_FALLBACK = "As in PyTorch."  # for a Tensor attribute without a docstring
 

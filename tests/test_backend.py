@@ -76,7 +76,7 @@ def test_scatter_add_adds_repeated_indices():
 def test_gpu_round_trip_and_gradient():
     x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x.to("cuda")
-    assert y.device == "cuda:0" and type(y.data).__module__.startswith("cupy")
+    assert y.device == "cuda:0" and type(y.array).__module__.startswith("cupy")
     z = (y * y).sum()
     assert z.device == "cuda:0"
     z.backward()

@@ -70,16 +70,16 @@ def test_from_op_without_a_name_shows_the_backward_function():
     def square_backward(g):
         return (g,)
     x = leaf(3)
-    assert from_op(x.data ** 2, (x,), square_backward).grad_fn == "square_backward"
-    assert from_op(x.data ** 2, (x,), square_backward, name="square").grad_fn == "square"
-    assert "grad_fn=<square>" in repr(from_op(x.data ** 2, (x,), square_backward,
+    assert from_op(x.array ** 2, (x,), square_backward).grad_fn == "square_backward"
+    assert from_op(x.array ** 2, (x,), square_backward, name="square").grad_fn == "square"
+    assert "grad_fn=<square>" in repr(from_op(x.array ** 2, (x,), square_backward,
                                               name="square"))
 
 
 # --------------------------------------------------------------------------- broken backwards
 def broken(backward, *inputs):
     """An op named 'broken': the identity on its first input, with the given backward."""
-    return from_op(inputs[0].data.copy(), inputs, backward, name="broken")
+    return from_op(inputs[0].array.copy(), inputs, backward, name="broken")
 
 
 def test_a_gradient_of_the_wrong_shape_names_the_op_and_both_shapes():

@@ -308,7 +308,7 @@ def test_a_wrapper_written_as_a_plain_function_is_used_like_any_factory(rng):
         def make(input_size, hidden_size, **options):
             cell = factory(input_size, hidden_size, **options)
             for p in cell.parameters():
-                p.data[...] = 0
+                p.array[...] = 0
             made.append(cell)
             return cell
         return make

@@ -139,7 +139,7 @@ def test_peephole_lstm_with_zero_peepholes_is_exactly_the_lstm(rng):
     with minigrad.no_grad():
         for name, param in peephole.named_parameters():
             if name.startswith(("weight_ci", "weight_cf", "weight_co")):
-                param.data[...] = 0
+                param.array[...] = 0
     lstm = Recurrent("lstm", 3, 4, num_layers=2, bidirectional=True, dtype="float64")
     shared = {k: v for k, v in peephole.state_dict().items() if k in dict(lstm.named_parameters())}
     assert len(shared) == len(list(lstm.parameters()))  # the LSTM's weights, all of them
@@ -220,7 +220,7 @@ def test_gradcheck_catches_a_wrong_gradient(rng):
             (h,) = state
             pre = x @ self.weight + h
             # tanh with the derivative of the identity: wrong on purpose
-            h = from_op(np.tanh(pre.data), (pre,), lambda g: (g,))
+            h = from_op(np.tanh(pre.array), (pre,), lambda g: (g,))
             return h, (h,)
 
     layer = Recurrent(WrongCell, 2, 3, dtype="float64")

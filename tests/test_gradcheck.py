@@ -11,17 +11,17 @@ from minigrad.tensor import from_op
 
 def square_wrong(x):
     """x² with the factor 2 forgotten in the backward."""
-    return from_op(x.data ** 2, (x,), lambda g: (g * x.data,))
+    return from_op(x.array ** 2, (x,), lambda g: (g * x.array,))
 
 
 def product_wrong_in_b(a, b):
     """a·b whose backward for b has the wrong sign."""
-    return from_op(a.data * b.data, (a, b), lambda g: (g * b.data, -g * a.data))
+    return from_op(a.array * b.array, (a, b), lambda g: (g * b.array, -g * a.array))
 
 
 def square_slightly_off(x):
     """x² whose backward is 0.01% too large."""
-    return from_op(x.data ** 2, (x,), lambda g: (g * 2 * x.data * 1.0001,))
+    return from_op(x.array ** 2, (x,), lambda g: (g * 2 * x.array * 1.0001,))
 
 
 def f64(*shape, seed=0):

@@ -421,10 +421,10 @@ def test_the_helper_catches_wrong_values_gradients_and_dtypes():
     a = np.random.default_rng(0).standard_normal((2, 3))
 
     def wrong_grad(lib, x):
-        return from_op(x.data * 2, (x,), lambda g: (g * 3,))
+        return from_op(x.array * 2, (x,), lambda g: (g * 3,))
 
     def wrong_dtype(lib, x):
-        return from_op(x.data.astype(np.float32), (x,), lambda g: (g,))
+        return from_op(x.array.astype(np.float32), (x,), lambda g: (g,))
 
     with pytest.raises(AssertionError):
         check_against_numpy(lambda lib, x: x * 2, lambda x: x * 2.001, [a], "cpu")

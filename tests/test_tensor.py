@@ -171,8 +171,8 @@ def test_manual_seed_refuses_bad_seeds():
 # --------------------------------------------------------------------------- attributes
 def test_attributes():
     t = minigrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    assert isinstance(t.data, np.ndarray)
-    np.testing.assert_array_equal(t.data, [[1, 2, 3], [4, 5, 6]])
+    assert isinstance(t.array, np.ndarray)
+    np.testing.assert_array_equal(t.array, [[1, 2, 3], [4, 5, 6]])
     assert t.grad is None
     assert t.requires_grad is True
     assert t.shape == (2, 3) and isinstance(t.shape, tuple)
@@ -180,6 +180,43 @@ def test_attributes():
     assert t.device == "cpu"
     assert t.ndim == 2 and t.dim() == 2
     assert t.numel() == 6 and len(t) == 2 and t.size() == (2, 3) and t.size(1) == 3
+
+
+def test_data_is_a_tensor_sharing_memory_outside_the_graph():
+    p = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    d = p.data
+    assert isinstance(d, minigrad.Tensor) and not d.requires_grad and d.is_leaf
+    assert d.array is p.array  # the same memory
+    d.mul_(2)                  # allowed: autograd does not see it (PyTorch's meaning)
+    np.testing.assert_array_equal(p.detach().numpy(), [2, 4, 6])
+    p.data = minigrad.tensor([[5.0, 6.0]])  # any shape, as in PyTorch
+    assert p.shape == (1, 2) and p.requires_grad
+
+
+def test_a_hand_written_sgd_loop_as_pytorch_code_writes_it(torch):
+    """p.data.add_(p.grad, alpha=-lr) and p.grad.data.zero_(), the idiom of many
+    tutorials, give PyTorch's numbers."""
+    rng = np.random.default_rng(0)
+    w0, x0 = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    ours = minigrad.tensor(w0, requires_grad=True, dtype="float64")
+    theirs = torch.tensor(w0, requires_grad=True)
+    for _ in range(3):
+        for w, x in ((ours, minigrad.tensor(x0, dtype="float64")), (theirs, torch.tensor(x0))):
+            ((x @ w).tanh() ** 2).sum().backward()
+            w.data.add_(w.grad, alpha=-0.1)
+            w.grad.data.zero_()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ours.grad.numpy(), 0)
+
+
+def test_the_deprecated_add_number_tensor_form_adds_rather_than_corrupts():
+    p = minigrad.tensor([1.0, 1.0])
+    g = minigrad.tensor([2.0, 4.0])
+    with pytest.warns(DeprecationWarning, match="alpha=number"):
+        p.add_(-0.5, g)   # PyTorch's old add_(value, other): p += value * other
+    np.testing.assert_array_equal(p.numpy(), [0.0, -1.0])
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        p.add_(g, alpha=g)
 
 
 def test_numpy():

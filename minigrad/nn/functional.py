@@ -18,7 +18,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
 
 def embedding(input, weight):  # noqa: A002
     """Rows of ``weight`` picked by the integer ``input``."""
-    indices = input.data if isinstance(input, Tensor) else weight.xp.asarray(input)
+    indices = input.array if isinstance(input, Tensor) else weight.xp.asarray(input)
     if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= weight.shape[0]):
         raise IndexError(f"embedding: indices must lie in [0, {weight.shape[0]}), got values "
                          f"from {int(indices.min())} to {int(indices.max())}")
@@ -51,7 +51,7 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
     if input.ndim > 2:  # move the class dimension last and flatten the rest
         classes = input.shape[1]
         input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
-    labels = target.data if isinstance(target, Tensor) else input.xp.asarray(target)
+    labels = target.array if isinstance(target, Tensor) else input.xp.asarray(target)
     shape = labels.shape
     labels = labels.reshape(-1)
     if input.ndim != 2 or labels.shape[0] != input.shape[0]:
@@ -65,7 +65,7 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
                          f"(or be ignore_index={ignore_index}), got {int(safe.min())} to "
                          f"{int(safe.max())}")
     rows = xp.arange(labels.shape[0])
-    picked = -input.data[rows, safe] * keep
+    picked = -input.array[rows, safe] * keep
 
     def nll_backward(g):
         grad = xp.zeros(input.shape, dtype=input.dtype)
@@ -105,9 +105,9 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):  # noqa: 
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: input shape {input.shape} and "
                          f"target shape {target.shape} differ")
-    xp, x, t = input.xp, input.data, target.data
+    xp, x, t = input.xp, input.array, target.array
     loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
-    probability = ops.sigmoid(Tensor(x)).data
+    probability = ops.sigmoid(Tensor(x)).array
 
     def bce_backward(g):
         return g * (probability - t), (-g * x if target.requires_grad else None)

@@ -29,10 +29,10 @@ def lstm_step(gates, c):
     """
     xp = gates.xp
     H = c.shape[-1]
-    a = gates.data
+    a = gates.array
     i, f, o = _sigmoid(xp, a[:, :H]), _sigmoid(xp, a[:, H:2 * H]), _sigmoid(xp, a[:, 3 * H:])
     g = xp.tanh(a[:, 2 * H:3 * H])
-    c_new = f * c.data + i * g
+    c_new = f * c.array + i * g
     tanh_c = xp.tanh(c_new)
     h_new = o * tanh_c
 
@@ -41,7 +41,7 @@ def lstm_step(gates, c):
         dc_total = dc_new + dh * o * (1 - tanh_c * tanh_c)
         d_gates = xp.concatenate([
             dc_total * g * i * (1 - i),          # input gate
-            dc_total * c.data * f * (1 - f),     # forget gate
+            dc_total * c.array * f * (1 - f),     # forget gate
             dc_total * i * (1 - g * g),          # candidate
             dh * tanh_c * o * (1 - o),           # output gate
         ], axis=1)
@@ -61,17 +61,17 @@ def gru_step(x_projected, h_projected, h):
     """
     xp = h.xp
     H = h.shape[-1]
-    xa, ha = x_projected.data, h_projected.data
+    xa, ha = x_projected.array, h_projected.array
     r = _sigmoid(xp, xa[:, :H] + ha[:, :H])
     z = _sigmoid(xp, xa[:, H:2 * H] + ha[:, H:2 * H])
     h_n = ha[:, 2 * H:]
     n = xp.tanh(xa[:, 2 * H:] + r * h_n)
-    h_new = (1 - z) * n + z * h.data
+    h_new = (1 - z) * n + z * h.array
 
     def gru_step_backward(grad):
         dn_pre = grad * (1 - z) * (1 - n * n)
         dr_pre = dn_pre * h_n * r * (1 - r)
-        dz_pre = grad * (h.data - n) * z * (1 - z)
+        dz_pre = grad * (h.array - n) * z * (1 - z)
         d_x = xp.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
         d_h_projected = xp.concatenate([dr_pre, dz_pre, dn_pre * r], axis=1)
         return d_x, d_h_projected, grad * z

@@ -25,7 +25,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = numpy.zeros(0, dtype=dtypes.default_float)
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -129,7 +129,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = Tensor(param.xp.zeros_like(param.grad.data))
+                param.grad = Tensor(param.xp.zeros_like(param.grad.array))
 
     def to(self, device=None, dtype=None):
         """Move every parameter to ``device`` and/or convert floating ones to ``dtype``,
@@ -138,14 +138,14 @@ class Module:
             device, dtype = None, device
         dtype = dtypes.resolve(dtype)
         for param in self.parameters():
-            data = param.data
+            data = param.array
             if device is not None:
                 data = backend.to_device(data, device)
             if dtype is not None and dtypes.is_floating(data.dtype):
                 data = data.astype(dtype)
-            param.data = data
+            param.array = data
             if param.grad is not None:
-                grad = backend.to_device(param.grad.data, backend.device_of(data))
+                grad = backend.to_device(param.grad.array, backend.device_of(data))
                 param.grad = Tensor(grad.astype(data.dtype))
         return self
 
@@ -180,7 +180,7 @@ class Module:
         for name, value in state_dict.items():
             if name in own:
                 param = own[name]
-                param.data = backend.to_device(_as_array(value), param.device).astype(
+                param.array = backend.to_device(_as_array(value), param.device).astype(
                     param.dtype, copy=True)
                 param._version += 1
         return IncompatibleKeys(missing, unexpected)
@@ -201,5 +201,5 @@ class Module:
 
 def _as_array(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     return value if backend.device_of(value) != "cpu" else numpy.asarray(value)

@@ -29,7 +29,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm raises a RuntimeError when ``error_if_nonfinite``; otherwise, as in PyTorch,
     the gradients are scaled by the resulting coefficient all the same.
     """
-    grads = [p.grad.data for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad.array for p in _as_list(parameters) if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
         return tensor(0.0)
@@ -52,8 +52,8 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            get_array_module(p.grad.data).clip(p.grad.data, -clip_value, clip_value,
-                                               out=p.grad.data)
+            get_array_module(p.grad.array).clip(p.grad.array, -clip_value, clip_value,
+                                               out=p.grad.array)
 
 
 def _vector_norm(xp, array, p):

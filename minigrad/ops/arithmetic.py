@@ -15,7 +15,7 @@ def add(a, b):
 
     def add_backward(g):
         return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
-    return from_op(a.data + b.data, (a, b), add_backward, name="add")
+    return from_op(a.array + b.array, (a, b), add_backward, name="add")
 
 
 def sub(a, b):
@@ -24,7 +24,7 @@ def sub(a, b):
 
     def sub_backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
-    return from_op(a.data - b.data, (a, b), sub_backward, name="sub")
+    return from_op(a.array - b.array, (a, b), sub_backward, name="sub")
 
 
 def mul(a, b):
@@ -32,18 +32,18 @@ def mul(a, b):
     a, b = operands(a, b, "mul")
 
     def mul_backward(g):
-        return unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)
-    return from_op(a.data * b.data, (a, b), mul_backward, name="mul")
+        return unbroadcast(g * b.array, a.shape), unbroadcast(g * a.array, b.shape)
+    return from_op(a.array * b.array, (a, b), mul_backward, name="mul")
 
 
 def div(a, b):
     """a / b.    d/da = 1/b,  d/db = -a/b²."""
     a, b = operands(a, b, "div")
-    out = a.data / b.data
+    out = a.array / b.array
 
     def div_backward(g):
-        ga = unbroadcast(g / b.data, a.shape) if a.requires_grad else None
-        gb = unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None
+        ga = unbroadcast(g / b.array, a.shape) if a.requires_grad else None
+        gb = unbroadcast(-g * out / b.array, b.shape) if b.requires_grad else None
         return ga, gb
     return from_op(out, (a, b), div_backward, name="div")
 
@@ -59,20 +59,20 @@ def pow(a, b):  # noqa: A001 - Tensor.__pow__
 
         def pow_backward(g):
             with numpy.errstate(divide="ignore", invalid="ignore"):
-                return (g * a.xp.where(exponent == 0, 0, exponent * a.data ** (exponent - 1)),)
-        return from_op(a.data ** exponent, (a,), pow_backward, name="pow")
+                return (g * a.xp.where(exponent == 0, 0, exponent * a.array ** (exponent - 1)),)
+        return from_op(a.array ** exponent, (a,), pow_backward, name="pow")
     a, b = operands(a, b, "pow")
-    out = a.data ** b.data
+    out = a.array ** b.array
     xp = a.xp
 
     @numpy.errstate(divide="ignore", invalid="ignore")  # the inf/nan that where() drops
     def pow_backward(g):
         ga = gb = None
         if a.requires_grad:
-            da = xp.where(b.data == 0, 0, b.data * a.data ** (b.data - 1))
+            da = xp.where(b.array == 0, 0, b.array * a.array ** (b.array - 1))
             ga = unbroadcast(g * da, a.shape)
         if b.requires_grad:
-            db = xp.where((a.data == 0) & (b.data >= 0), 0, out * xp.log(a.data))
+            db = xp.where((a.array == 0) & (b.array >= 0), 0, out * xp.log(a.array))
             gb = unbroadcast(g * db, b.shape)
         return ga, gb
     return from_op(out, (a, b), pow_backward, name="pow")
@@ -80,7 +80,7 @@ def pow(a, b):  # noqa: A001 - Tensor.__pow__
 
 def neg(a):
     """-a.       d/da = -1."""
-    return from_op(-a.data, (a,), lambda g: (-g,), name="neg")
+    return from_op(-a.array, (a,), lambda g: (-g,), name="neg")
 
 
 def radd(a, b):
@@ -121,8 +121,8 @@ def matmul(a, b):
     _check_matmul_shapes(a.shape, b.shape)
     if a.ndim > 2 and b.ndim == 2:  # (..., k) @ (k, n): one 2-D product, not a batch of them
         return _matmul_folded(a, b)
-    a2 = a.data if a.ndim > 1 else a.data[None, :]
-    b2 = b.data if b.ndim > 1 else b.data[:, None]
+    a2 = a.array if a.ndim > 1 else a.array[None, :]
+    b2 = b.array if b.ndim > 1 else b.array[:, None]
     out = a2 @ b2
     out_shape = out.shape
     if a.ndim == 1:
@@ -147,12 +147,12 @@ def _matmul_folded(a, b):
     The same numbers; but one large product is much faster than many small ones, and
     dL/dB comes out summed over the rows directly."""
     k, n = b.shape
-    a_rows = a.data.reshape(-1, k)
-    out = (a_rows @ b.data).reshape(a.shape[:-1] + (n,))
+    a_rows = a.array.reshape(-1, k)
+    out = (a_rows @ b.array).reshape(a.shape[:-1] + (n,))
 
     def matmul_backward(g):
         g_rows = g.reshape(-1, n)
-        ga = (g_rows @ b.data.T).reshape(a.shape) if a.requires_grad else None
+        ga = (g_rows @ b.array.T).reshape(a.shape) if a.requires_grad else None
         gb = a_rows.T @ g_rows if b.requires_grad else None
         return ga, gb
     return from_op(out, (a, b), matmul_backward, name="matmul")

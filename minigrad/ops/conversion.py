@@ -24,7 +24,7 @@ def to(x, device_or_dtype=None, dtype=None, device=None):
 
 def _convert(x, dtype=None, device=None):
     """One change of dtype and/or device. The gradient goes back to where, and what, x was."""
-    data = x.data
+    data = x.array
     if device is not None:
         data = backend.to_device(data, device)
     if dtype is not None:

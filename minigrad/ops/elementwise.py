@@ -8,30 +8,30 @@ from .common import as_tensor, operands, unbroadcast
 
 def exp(x):
     """e^x.          d/dx = e^x."""
-    y = x.xp.exp(x.data)
+    y = x.xp.exp(x.array)
     return from_op(y, (x,), lambda g: (g * y,), name="exp")
 
 
 def log(x):
     """ln x.         d/dx = 1/x."""
-    return from_op(x.xp.log(x.data), (x,), lambda g: (g / x.data,), name="log")
+    return from_op(x.xp.log(x.array), (x,), lambda g: (g / x.array,), name="log")
 
 
 def sqrt(x):
     """√x.           d/dx = 1/(2√x)."""
-    y = x.xp.sqrt(x.data)
+    y = x.xp.sqrt(x.array)
     return from_op(y, (x,), lambda g: (g / (2 * y),), name="sqrt")
 
 
 def abs(x):  # noqa: A001 - Tensor.abs
     """|x|.          d/dx = sign(x)  (0 at 0)."""
-    return from_op(x.xp.abs(x.data), (x,), lambda g: (g * x.xp.sign(x.data),),
+    return from_op(x.xp.abs(x.array), (x,), lambda g: (g * x.xp.sign(x.array),),
                    name="abs")
 
 
 def tanh(x):
     """tanh x.       d/dx = 1 - tanh²x."""
-    y = x.xp.tanh(x.data)
+    y = x.xp.tanh(x.array)
     return from_op(y, (x,), lambda g: (g * (1 - y * y),), name="tanh")
 
 
@@ -41,15 +41,15 @@ def sigmoid(x):
     Computed from e^-|x| so that neither tail overflows.
     """
     xp = x.xp
-    e = xp.exp(-xp.abs(x.data))
-    y = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+    e = xp.exp(-xp.abs(x.array))
+    y = xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e))
     return from_op(y, (x,), lambda g: (g * y * (1 - y),), name="sigmoid")
 
 
 def relu(x):
     """max(x, 0).    d/dx = 1 where x > 0, else 0."""
-    positive = x.data > 0
-    return from_op(x.data * positive, (x,), lambda g: (g * positive,), name="relu")
+    positive = x.array > 0
+    return from_op(x.array * positive, (x,), lambda g: (g * positive,), name="relu")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -58,8 +58,8 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
         raise ValueError("clamp needs at least one of min and max")
     lo = -x.xp.inf if min is None else min
     hi = x.xp.inf if max is None else max
-    inside = (x.data >= lo) & (x.data <= hi)
-    y = x.xp.clip(x.data, lo, hi).astype(x.dtype, copy=False)
+    inside = (x.array >= lo) & (x.array <= hi)
+    y = x.xp.clip(x.array, lo, hi).astype(x.dtype, copy=False)
     return from_op(y, (x,), lambda g: (g * inside,), name="clamp")
 
 
@@ -76,9 +76,9 @@ def minimum(a, b):
 def _select_larger(a, b, name, sign):
     a, b = operands(a, b, name)
     xp = a.xp
-    out = xp.maximum(a.data, b.data) if sign > 0 else xp.minimum(a.data, b.data)
-    share_a = xp.where(a.data * sign > b.data * sign, 1.0,
-                       xp.where(a.data == b.data, 0.5, 0.0)).astype(out.dtype)
+    out = xp.maximum(a.array, b.array) if sign > 0 else xp.minimum(a.array, b.array)
+    share_a = xp.where(a.array * sign > b.array * sign, 1.0,
+                       xp.where(a.array == b.array, 0.5, 0.0)).astype(out.dtype)
 
     def backward(g):
         return unbroadcast(g * share_a, a.shape), unbroadcast(g * (1 - share_a), b.shape)
@@ -94,8 +94,8 @@ def where(condition, a, b):
         b = as_tensor(b, a)
     else:
         a = as_tensor(a, b)
-    cond = condition.data if isinstance(condition, Tensor) else a.xp.asarray(condition)
-    out = a.xp.where(cond, a.data, b.data)
+    cond = condition.array if isinstance(condition, Tensor) else a.xp.asarray(condition)
+    out = a.xp.where(cond, a.array, b.array)
 
     def where_backward(g):
         return (unbroadcast(a.xp.where(cond, g, 0), a.shape),
@@ -106,7 +106,7 @@ def where(condition, a, b):
 def _comparison(name, compare):
     def op(a, b):
         a, b = operands(a, b, name)
-        return Tensor(compare(a.data, b.data))
+        return Tensor(compare(a.array, b.array))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` as a bool tensor (not differentiable)."
     return op

@@ -15,14 +15,14 @@ def getitem(x, index):
     """
     index = _to_backend_index(index, x)
     try:
-        out = x.data[index]
+        out = x.array[index]
     except IndexError as error:
         raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                          f"{x.shape}: {error}") from None
     advanced = _is_advanced(index)
 
     def getitem_backward(g):
-        return (SliceGrad(index, g, x.data.shape, advanced),)
+        return (SliceGrad(index, g, x.array.shape, advanced),)
     return from_op(x.xp.asarray(out), (x,), getitem_backward, name="getitem")
 
 
@@ -59,7 +59,7 @@ def _to_backend_index(index, x):
     converted = []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part.data
+            part = part.array
         elif isinstance(part, list):
             part = numpy.asarray(part)
         if isinstance(part, numpy.ndarray) and x.device != "cpu":
@@ -87,7 +87,7 @@ def cat(tensors, dim=0):
             raise ValueError(f"cat: shapes {[u.shape for u in tensors]} differ outside "
                              f"dimension {dim}")
     xp = tensors[0].xp
-    out = xp.concatenate([t.data for t in tensors], axis=axis)
+    out = xp.concatenate([t.array for t in tensors], axis=axis)
     bounds = numpy.cumsum([t.shape[axis] for t in tensors])[:-1].tolist()
 
     def cat_backward(g):
@@ -106,7 +106,7 @@ def stack(tensors, dim=0):
         raise IndexError(f"stack: dim {dim} is out of range (allowed: {-ndim} to {ndim - 1})")
     axis = dim % ndim
     xp = tensors[0].xp
-    out = xp.stack([t.data for t in tensors], axis=axis)
+    out = xp.stack([t.array for t in tensors], axis=axis)
 
     def stack_backward(g):
         return tuple(xp.moveaxis(g, axis, 0))

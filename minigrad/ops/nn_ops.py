@@ -5,7 +5,7 @@ from ..tensor import Tensor, from_op
 
 def one_hot(indices, num_classes=-1):
     """Class indices of any shape -> int64 tensor with a trailing one-hot dimension."""
-    data = indices.data if isinstance(indices, Tensor) else backend.xp_for("cpu").asarray(indices)
+    data = indices.array if isinstance(indices, Tensor) else backend.xp_for("cpu").asarray(indices)
     xp = backend.get_array_module(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot expects integer class indices, got dtype {data.dtype}")
@@ -28,4 +28,4 @@ def dropout(x, p=0.5, training=True):
         return x * 0
     keep = random.generator().random(x.shape) >= p
     mask = backend.to_device(keep.astype(x.dtype) / (1 - p), x.device).astype(x.dtype)
-    return from_op(x.data * mask, (x,), lambda g: (g * mask,), name="dropout")
+    return from_op(x.array * mask, (x,), lambda g: (g * mask,), name="dropout")

@@ -13,7 +13,7 @@ from .common import normalize_dims, restore_reduced
 def sum(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.sum
     """Σ x over ``dim``.    d/dx_i = 1 for every element summed."""
     axes = normalize_dims(dim, x.ndim)
-    out = x.data.sum(axis=axes, keepdims=keepdim)
+    out = x.array.sum(axis=axes, keepdims=keepdim)
 
     def sum_backward(g):
         return (restore_reduced(g, x.shape, axes, keepdim),)
@@ -55,13 +55,13 @@ def min(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.min
 
 
 def _extreme(x, dim, keepdim, reduce, name):
-    if x.data.size == 0:
+    if x.array.size == 0:
         raise ValueError(f"{name}() of an empty tensor")
     axes = normalize_dims(dim, x.ndim)
-    out = reduce(x.data, axis=axes, keepdims=True)
+    out = reduce(x.array, axis=axes, keepdims=True)
 
     def backward(g):
-        hit = x.data == out
+        hit = x.array == out
         share = hit / hit.sum(axis=axes, keepdims=True)
         return (restore_reduced(g, x.shape, axes, keepdim) * share.astype(x.dtype),)
     result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
@@ -73,9 +73,9 @@ def logsumexp(x, dim=None, keepdim=False):
     large inputs do not overflow.    d/dx = softmax(x)."""
     xp = x.xp
     axes = normalize_dims(dim, x.ndim)
-    m = x.data.max(axis=axes, keepdims=True)
+    m = x.array.max(axis=axes, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
-    e = xp.exp(x.data - m)
+    e = xp.exp(x.array - m)
     s = e.sum(axis=axes, keepdims=True)
     out = xp.log(s) + m
 
@@ -97,6 +97,6 @@ def argmin(x, dim=None, keepdim=False):
 
 def _arg(x, dim, keepdim, find):
     if dim is None:
-        return Tensor(x.xp.asarray(find(x.data)))
+        return Tensor(x.xp.asarray(find(x.array)))
     (axis,) = normalize_dims(dim, x.ndim)
-    return Tensor(find(x.data, axis=axis, keepdims=keepdim))
+    return Tensor(find(x.array, axis=axis, keepdims=keepdim))

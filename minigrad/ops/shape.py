@@ -20,10 +20,10 @@ def reshape(x, *shape):
     """The same elements in a new shape (one size may be -1)."""
     shape = _shape_args(shape)
     try:
-        out = x.data.reshape(shape)
+        out = x.array.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: cannot give a tensor of shape {x.shape} "
-                         f"({x.data.size} elements) the shape {shape}") from None
+                         f"({x.array.size} elements) the shape {shape}") from None
     return from_op(out, (x,), lambda g: (g.reshape(x.shape),), name="reshape")
 
 
@@ -47,7 +47,7 @@ def permute(x, *dims):
                          f"of a tensor of shape {x.shape}")
     dims = tuple(d % x.ndim for d in dims)
     inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-    return from_op(x.data.transpose(dims), (x,), lambda g: (g.transpose(inverse),),
+    return from_op(x.array.transpose(dims), (x,), lambda g: (g.transpose(inverse),),
                    name="permute")
 
 
@@ -91,7 +91,7 @@ def expand(x, *sizes):
         raise ValueError(f"expand: {sizes} has fewer dimensions than the shape {x.shape}")
     target = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     try:
-        out = x.xp.broadcast_to(x.data, target)
+        out = x.xp.broadcast_to(x.array, target)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
     return from_op(out, (x,), lambda g: (unbroadcast(g, x.shape),), name="expand")
@@ -100,13 +100,13 @@ def expand(x, *sizes):
 def flip(x, dims):
     """Reverse the order of elements along ``dims``."""
     axes = normalize_dims(dims, x.ndim)
-    return from_op(x.xp.flip(x.data, axes), (x,), lambda g: (x.xp.flip(g, axes),),
+    return from_op(x.xp.flip(x.array, axes), (x,), lambda g: (x.xp.flip(g, axes),),
                    name="flip")
 
 
 def clone(x):
     """A copy with its own memory that stays in the graph (gradient passes unchanged)."""
-    return from_op(x.data.copy(), (x,), lambda g: (g,), name="clone")
+    return from_op(x.array.copy(), (x,), lambda g: (g,), name="clone")
 
 
 def contiguous(x):

@@ -6,7 +6,7 @@ from .common import normalize_dims
 def softmax(x, dim=-1):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m), m = max x.    dL/dx = y ⊙ (g - Σ g ⊙ y)."""
     (axis,) = normalize_dims(dim, x.ndim) or (None,)
-    e = x.xp.exp(x.data - x.data.max(axis=axis, keepdims=True))
+    e = x.xp.exp(x.array - x.array.max(axis=axis, keepdims=True))
     y = e / e.sum(axis=axis, keepdims=True)
 
     def softmax_backward(g):
@@ -17,7 +17,7 @@ def softmax(x, dim=-1):
 def log_softmax(x, dim=-1):
     """y = x - logsumexp(x).    dL/dx = g - softmax(x) · Σ g."""
     (axis,) = normalize_dims(dim, x.ndim) or (None,)
-    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    shifted = x.array - x.array.max(axis=axis, keepdims=True)
     e = x.xp.exp(shifted)
     s = e.sum(axis=axis, keepdims=True)
     y = shifted - x.xp.log(s)

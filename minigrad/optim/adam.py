@@ -37,10 +37,10 @@ class Adam(Optimizer):
         xp = p.xp
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
 
@@ -48,7 +48,7 @@ class Adam(Optimizer):
             if self.decoupled_weight_decay:
                 p.mul_(1 - lr * group["weight_decay"])
             else:
-                grad = grad + group["weight_decay"] * p.data
+                grad = grad + group["weight_decay"] * p.array
         m *= beta1
         m += (1 - beta1) * grad
         v *= beta2

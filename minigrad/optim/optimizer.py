@@ -13,7 +13,7 @@ a step count (an int) and running averages (backend arrays shaped like ``p``).
 
 A subclass only writes ``update(p, grad, state, group)``: the equations for one
 parameter. ``step()`` calls it for every parameter that has a gradient, with gradient
-recording off, so the update changes ``p.data`` in place without building a graph.
+recording off, so the update changes ``p.array`` in place without building a graph.
 """
 import copy
 import numbers
@@ -110,7 +110,7 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self.update(p, p.grad.data, self.state[p], group)
+                        self.update(p, p.grad.array, self.state[p], group)
         return loss
 
     def update(self, p, grad, state, group):
@@ -187,9 +187,9 @@ def _import(value, p, name):
     """A state value loaded for parameter ``p``: an array on p's device, in p's dtype."""
     if isinstance(value, (numbers.Number, type(None))):
         return value
-    array = value.data if isinstance(value, Tensor) else value
-    array = get_array_module(p.data).asarray(to_device(array, p.device), dtype=p.dtype)
-    if array.shape != p.data.shape:
+    array = value.array if isinstance(value, Tensor) else value
+    array = get_array_module(p.array).asarray(to_device(array, p.device), dtype=p.dtype)
+    if array.shape != p.array.shape:
         raise ValueError(f"the loaded state {name!r} has shape {tuple(array.shape)}, but its "
                          f"parameter has shape {p.shape}")
     return array.copy()

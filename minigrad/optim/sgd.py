@@ -31,7 +31,7 @@ class SGD(Optimizer):
     def update(self, p, grad, state, group):
         momentum = group["momentum"]
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:

@@ -68,7 +68,7 @@ def check_outputs(task, outputs, batch):
 
 def to_numpy(outputs):
     """The values of ``outputs`` as a NumPy array (from the GPU if need be)."""
-    return backend.to_numpy(outputs.data)
+    return backend.to_numpy(outputs.array)
 
 
 def masked_cross_entropy(outputs, targets, mask=None):
