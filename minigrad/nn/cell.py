@@ -26,6 +26,8 @@ What a cell can be told is declared on the class, never guessed from names:
 * ``recurrent_weights()`` and ``biases()``: which parameters the generic schemes
   (orthogonal, identity) set.
 """
+import numpy
+
 from .. import creation, dtypes
 from .init_schemes import set_recurrent_blocks
 from .module import Module
@@ -77,20 +79,31 @@ class RecurrentCell(Module):
                                device=self.device),)
 
     # ----------------------------------------------------------------- the sequence
-    def forward_sequence(self, inputs, state, reverse=False, fast=True):
+    def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None):
         """Unroll the cell over ``inputs`` (seq, batch, features) from ``state``, backwards
         in time when ``reverse``; returns (outputs (seq, batch, hidden), final state).
-        With ``fast`` it takes the fast path where ``has_fast_path()`` allows."""
+        With ``fast`` it takes the fast path where ``has_fast_path()`` allows.
+
+        ``lengths`` (one int per sequence of the batch) makes sequence b stop after
+        ``lengths[b]`` steps: past its end it keeps its state and outputs zeros, so the
+        final state is each sequence's own last step (reading backwards, it starts at
+        its own last step)."""
         from .. import ops
         length = inputs.shape[0]
         steps = range(length - 1, -1, -1) if reverse else range(length)
         projected = self.project_inputs(inputs) if fast and self.has_fast_path() else None
+        running = None if lengths is None else _running_masks(lengths, length, inputs.device)
         outputs = [None] * length
         for t in steps:
             if projected is None:
-                outputs[t], state = self(inputs[t], state)
+                output, new_state = self(inputs[t], state)
             else:
-                outputs[t], state = self.step(projected[t], state)
+                output, new_state = self.step(projected[t], state)
+            if running is not None:  # a sequence past its end keeps its state
+                new_state = tuple(ops.where(running[t], new, old)
+                                  for new, old in zip(new_state, state))
+                output = ops.where(running[t], output, 0.0)
+            outputs[t], state = output, new_state
         return ops.stack(outputs, dim=0), tuple(state)
 
     def project_inputs(self, inputs):
@@ -150,6 +163,13 @@ class RecurrentCell(Module):
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"
+
+
+def _running_masks(lengths, steps, device):
+    """For each step t, a (batch, 1) bool tensor: which sequences are longer than t."""
+    lengths = numpy.asarray(lengths).reshape(1, -1, 1)
+    running = numpy.arange(steps).reshape(-1, 1, 1) < lengths
+    return creation.tensor(running, device=device)
 
 
 def _defining_class(cls, name):

@@ -14,6 +14,7 @@ from .bidirectional import Bidirectional
 from .cell import RecurrentCell
 from .init_schemes import AUTO, InitContext
 from .module import Module
+from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 from ..options import validate_options
 
 
@@ -61,7 +62,8 @@ class Recurrent(Module):
     between layers), optionally bidirectional.
 
     ``forward(input, state=None)`` takes input (seq, batch, input_size) — or (batch, seq,
-    input_size) with ``batch_first`` — and returns ``(output, final_state)``: output is
+    input_size) with ``batch_first``, or a ``PackedSequence`` of sequences of different
+    lengths (``minigrad.nn.utils.rnn``) — and returns ``(output, final_state)``: output is
     (seq, batch, num_directions * hidden) from the last layer; final_state is a tuple with
     one tensor per state component, each (num_layers * num_directions, batch, hidden).
     The cell's parameter ``p`` of layer k is named ``p_l{k}`` (``p_l{k}_reverse`` for
@@ -117,12 +119,21 @@ class Recurrent(Module):
             cell.init_weights(chosen, context)
 
     def forward(self, input, state=None):  # noqa: A002 - PyTorch's name
+        if isinstance(input, PackedSequence):  # sequences of different lengths
+            padded, lengths = pad_packed_sequence(input)
+            output, final_state = self._run_layers(padded, state, lengths.numpy())
+            return pack_like(output, input), final_state
         if input.ndim != 3:
             raise ValueError(f"{type(self).__name__} expects input of 3 dimensions "
                              f"({'batch, seq' if self.batch_first else 'seq, batch'}, "
                              f"features), got shape {input.shape}")
         if self.batch_first:
             input = input.transpose(0, 1)
+        output, final_state = self._run_layers(input, state)
+        return (output.transpose(0, 1) if self.batch_first else output), final_state
+
+    def _run_layers(self, input, state, lengths=None):  # noqa: A002
+        """(seq, batch, features) -> (output, final state), through every layer."""
         if input.shape[2] != self.input_size:
             raise ValueError(f"{type(self).__name__}: input has {input.shape[2]} features, "
                              f"the layer expects input_size={self.input_size}")
@@ -133,13 +144,11 @@ class Recurrent(Module):
         for layer, cell in enumerate(self.layer_cells):
             start = starts[layer] if starts else cell.initial_state(batch)
             layer_input, final = cell.forward_sequence(layer_input, start,
-                                                       fast=self.use_fast_path)
+                                                       fast=self.use_fast_path, lengths=lengths)
             finals.append(final if cell.directions > 1 else tuple(s.unsqueeze(0) for s in final))
             if self.dropout and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
-        final_state = tuple(ops.cat(parts, dim=0) for parts in zip(*finals))
-        return output, final_state
+        return layer_input, tuple(ops.cat(parts, dim=0) for parts in zip(*finals))
 
     def _split_state(self, state, batch):
         """A user's initial state -> each layer's cell state (for a bidirectional layer,

@@ -11,9 +11,9 @@ import math
 
 import numpy
 
-from ..backend import get_array_module
-from ..creation import tensor
-from ..tensor import Tensor
+from ...backend import get_array_module
+from ...creation import tensor
+from ...tensor import Tensor
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
