@@ -82,6 +82,15 @@ def randn(*size, dtype=None, device="cpu", requires_grad=False):
     return _make(random.generator().standard_normal(_shape(size)), dtype, device, requires_grad)
 
 
+def randperm(n, generator=None, dtype=None, device="cpu", requires_grad=False):
+    """The numbers 0 to n - 1 in a random order (int64), drawn from ``generator`` (a
+    ``minigrad.Generator``) or, when it is None, from minigrad's seeded generator."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative integer, got {n!r}")
+    order = random.numpy_generator(generator).permutation(int(n))
+    return _make(order, dtype or dtypes.int64, device, requires_grad)
+
+
 def zeros_like(x, dtype=None, device=None, requires_grad=False):
     return zeros(x.shape, dtype=dtype or x.dtype, device=device or x.device,
                  requires_grad=requires_grad)
