@@ -26,6 +26,8 @@ from .gradcheck import GradcheckError, gradcheck
 from .ops import (abs, cat, chunk, clamp, dropout, exp, log, log_softmax, logsumexp,  # noqa: A004
                   matmul, maximum, mean, minimum, one_hot, relu, sigmoid, softmax, split,
                   sqrt, stack, sum, tanh, where)
+from .ops import (amax, amin, argmax, argmin, argsort, max, min, return_types,  # noqa: A004
+                  sort, topk)
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor

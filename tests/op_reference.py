@@ -42,7 +42,11 @@ GROUPS = [
     ("Elementwise functions and comparisons", ["minigrad.ops.elementwise"], ""),
     ("Reductions", ["minigrad.ops.reduction"],
      "`dim` is an int, a tuple of ints or None (all dimensions); `keepdim=True` keeps the "
-     "reduced dimensions with size 1."),
+     "reduced dimensions with size 1. As in PyTorch, NumPy's `axis=` and `keepdims=` work "
+     "too, here and wherever an op takes `dim`."),
+    ("Sorting and selecting", ["minigrad.ops.selection"],
+     "With `dim`, `max` and `min` return the named tuple `(values, indices)`, as `sort` and "
+     "`topk` do (`values, indices = x.max(dim=1)`); the indices are int64."),
     ("Shape", ["minigrad.ops.shape"], ""),
     ("Indexing, joining and splitting", ["minigrad.ops.indexing"], ""),
     ("Softmax", ["minigrad.ops.softmax"], ""),
@@ -131,7 +135,8 @@ def op_entries():
         key = id(function)
         if key not in entries:
             title, module_rank = _group_of(function)
-            order = (module_rank, function.__code__.co_firstlineno, len(entries))
+            code = inspect.unwrap(function).__code__  # the op itself, not a decorator's wrapper
+            order = (module_rank, code.co_firstlineno, len(entries))
             entries[key] = Entry(title, order, str(inspect.signature(function)),
                                  summary(function), function)
         return entries[key]

@@ -4,13 +4,15 @@ Each op is a plain function of tensors (``minigrad.ops.tanh(x)``); the table bel
 makes it a method (``x.tanh()``) or an operator (``x + y``), with PyTorch's names.
 """
 from ..tensor import Tensor
+from . import return_types  # noqa: F401 - the named tuples of max, min, sort, topk
 from .arithmetic import add, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
 from .conversion import to
 from .elementwise import (abs, clamp, eq, exp, ge, gt, le, log, lt, maximum, minimum, ne,
                           relu, sigmoid, sqrt, tanh, where)
 from .indexing import cat, chunk, getitem, split, stack
 from .nn_ops import dropout, one_hot
-from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, var
+from .reduction import amax, amin, logsumexp, mean, sum, var
+from .selection import argmax, argmin, argsort, max, min, sort, topk
 from .shape import (T, clone, contiguous, expand, flatten, flip, permute, reshape, squeeze,
                     transpose, unsqueeze, view)
 from .softmax import log_softmax, softmax
@@ -26,7 +28,8 @@ _METHODS = {
     "relu": relu, "clamp": clamp, "clip": clamp, "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "sum": sum, "mean": mean, "var": var, "max": max, "min": min, "logsumexp": logsumexp,
-    "argmax": argmax, "argmin": argmin, "softmax": softmax, "log_softmax": log_softmax,
+    "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "argsort": argsort,
+    "sort": sort, "topk": topk, "softmax": softmax, "log_softmax": log_softmax,
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
     "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
     "flip": flip, "clone": clone, "contiguous": contiguous, "split": split, "chunk": chunk,
