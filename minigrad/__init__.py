@@ -20,12 +20,22 @@ from . import ops  # noqa: E402, F401 - attaches the ops to Tensor as methods
 from . import nn, optim  # noqa: F401
 from .backend import gpu_available
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .creation import empty, eye, from_numpy, linspace, normal, randint
+from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                       HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .dtypes import bool, float16, float32, float64, int32, int64, long  # noqa: A004
+from .dtypes import int8, int16, uint8
+from .dtypes import float16 as half, float32 as float, float64 as double  # noqa: A004
+from .dtypes import int32 as int  # noqa: A004 - PyTorch's names, so not Python's here
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .ops import (abs, cat, chunk, clamp, dropout, exp, log, log_softmax, logsumexp,  # noqa: A004
                   matmul, maximum, mean, minimum, one_hot, relu, sigmoid, softmax, split,
                   sqrt, stack, sum, tanh, where)
+from .ops import (amax, amin, argmax, argmin, argsort, bmm, clone, concat, concatenate,  # noqa: A004
+                  cos, cosh, flatten, flip, max, meshgrid, min, narrow, permute,
+                  repeat_interleave, reshape, return_types, sin, sinh, sort, squeeze, swapaxes,
+                  swapdims, t, topk, transpose, tril, triu, unsqueeze, var)
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor

@@ -141,6 +141,16 @@ class Tensor:
                                "use tensor.detach().numpy()")
         return backend.to_numpy(self.array)
 
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(tensor)``: the values, as ``numpy()`` gives them (and refuses)."""
+        if self.requires_grad and grad_mode.enabled:
+            raise RuntimeError("can't convert a tensor that requires grad to a NumPy array: "
+                               "use numpy.asarray(tensor.detach())")
+        array = backend.to_numpy(self.array)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
@@ -154,6 +164,13 @@ class Tensor:
         return float(self.item())
 
     def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """A one-element integer tensor as an index: ``letters[topi]``, ``range(n)``."""
+        if self.array.size != 1 or self.dtype.kind not in "biu":
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index, got dtype {self.dtype} and shape {self.shape}")
         return int(self.item())
 
     def __bool__(self):
@@ -180,6 +197,22 @@ class Tensor:
 
     def long(self):
         return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def bool(self):
+        return self.to(dtypes.bool)
+
+    def type(self, dtype=None):
+        """With no argument, the type's name as PyTorch gives it (``'minigrad.FloatTensor'``);
+        with a dtype or tensor type (``minigrad.LongTensor``), the tensor converted to it."""
+        if dtype is None:
+            return dtypes.tensor_type_name(self.dtype)
+        return self.to(dtypes.resolve(dtype))
 
     # ----------------------------------------------------------------- autograd
     def requires_grad_(self, requires_grad=True):

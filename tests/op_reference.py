@@ -42,13 +42,20 @@ GROUPS = [
     ("Elementwise functions and comparisons", ["minigrad.ops.elementwise"], ""),
     ("Reductions", ["minigrad.ops.reduction"],
      "`dim` is an int, a tuple of ints or None (all dimensions); `keepdim=True` keeps the "
-     "reduced dimensions with size 1."),
+     "reduced dimensions with size 1. As in PyTorch, NumPy's `axis=` and `keepdims=` work "
+     "too, here and wherever an op takes `dim`."),
+    ("Sorting and selecting", ["minigrad.ops.selection"],
+     "With `dim`, `max` and `min` return the named tuple `(values, indices)`, as `sort` and "
+     "`topk` do (`values, indices = x.max(dim=1)`); the indices are int64."),
     ("Shape", ["minigrad.ops.shape"], ""),
     ("Indexing, joining and splitting", ["minigrad.ops.indexing"], ""),
     ("Softmax", ["minigrad.ops.softmax"], ""),
     ("Networks: `minigrad.nn.functional`", ["minigrad.ops.nn_ops", "minigrad.nn.functional"],
      "Layers, losses and dropout, as in `torch.nn.functional`."),
     ("Tensor: describing and converting", ["minigrad.ops.conversion"], ""),
+    ("Tensor: making tensors like it", ["minigrad.creation"],
+     "A new leaf tensor with x's dtype and device, unless `dtype=` or `device=` says "
+     "otherwise."),
     ("Tensor: autograd", [], ""),
     ("Tensor: changing values in place", [],
      "Refused on a tensor that requires grad while gradients are recorded (its gradient "
@@ -61,7 +68,7 @@ TENSOR = {
     "Shape": ["T", "mT"],
     "Tensor: describing and converting": [
         "shape", "dtype", "device", "ndim", "size", "dim", "numel", "item", "tolist", "numpy",
-        "detach", "cpu", "cuda", "float", "double", "long"],
+        "detach", "cpu", "cuda", "float", "double", "half", "long", "int", "bool", "type"],
     "Tensor: autograd": ["requires_grad", "requires_grad_", "grad", "backward", "grad_fn",
                          "is_leaf", "retain_grad", "register_hook"],
     "Tensor: changing values in place": ["data", "__setitem__", "copy_", "fill_", "zero_",
@@ -107,11 +114,14 @@ def _group_of(function):
 
 
 def _function_names(function):
-    """Where ``function`` is public: minigrad.X and F.X, else minigrad.ops.X (by its own
-    name: ``minigrad.ops.view`` is ``reshape``, whose row already says x.view is an alias)."""
+    """Where ``function`` is public: minigrad.X and F.X (aliases too: minigrad.concat),
+    else minigrad.ops.X by its own name (``minigrad.ops.view`` is ``reshape``, whose row
+    already says x.view is an alias)."""
     names = [(f"minigrad.{n}", n) for n, v in vars(minigrad).items() if v is function]
     names += [(f"F.{n}", n) for n, v in vars(F).items() if v is function]
-    names = names or [(f"minigrad.ops.{n}", n) for n, v in vars(ops).items() if v is function]
+    if names:
+        return names
+    names = [(f"minigrad.ops.{n}", n) for n, v in vars(ops).items() if v is function]
     return [(spelled, n) for spelled, n in names if n == function.__name__] or names
 
 
@@ -131,7 +141,8 @@ def op_entries():
         key = id(function)
         if key not in entries:
             title, module_rank = _group_of(function)
-            order = (module_rank, function.__code__.co_firstlineno, len(entries))
+            code = inspect.unwrap(function).__code__  # the op itself, not a decorator's wrapper
+            order = (module_rank, code.co_firstlineno, len(entries))
             entries[key] = Entry(title, order, str(inspect.signature(function)),
                                  summary(function), function)
         return entries[key]

@@ -30,7 +30,7 @@ def leaf(*shape, seed=0):
     (lambda x, y: minigrad.ops.maximum(x, y), "maximum"),
     (lambda x, y: minigrad.ops.minimum(x, y), "minimum"),
     (lambda x, y: x.max(), "max"),
-    (lambda x, y: x.min(dim=1), "min"),
+    (lambda x, y: x.min(dim=1).values, "min"),
     (lambda x, y: x.sum(), "sum"),
     (lambda x, y: x[1:], "getitem"),
     (lambda x, y: minigrad.ops.cat([x, y]), "cat"),

@@ -187,11 +187,6 @@ def np_logsumexp(a, axis, keepdims=False):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def values(result):
-    """torch.max(dim=...) returns (values, indices); minigrad returns the values."""
-    return getattr(result, "values", result)
-
-
 COND = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, True]])
 MASK = np.array([True, False, True])
 
@@ -296,16 +291,15 @@ CASES = [
     Case("mean-tuple-keepdim", lambda lib, a: lib.mean(a, dim=(1, 2), keepdim=True),
          lambda a: a.mean(axis=(1, 2), keepdims=True), normal(2, 3, 4)),
     Case("max-all", lambda lib, a: a.max(), np.max, distinct(3, 4)),
-    Case("max-dim", lambda lib, a: values(a.max(dim=1)), lambda a: a.max(axis=1), distinct(3, 4)),
-    Case("max-dim-keepdim", lambda lib, a: values(a.max(dim=-1, keepdim=True)),
+    Case("max-dim", lambda lib, a: a.max(dim=1).values, lambda a: a.max(axis=1), distinct(3, 4)),
+    Case("max-dim-keepdim", lambda lib, a: a.max(dim=-1, keepdim=True).values,
          lambda a: a.max(axis=-1, keepdims=True), distinct(2, 3, 4)),
-    Case("max-tuple", lambda lib, a: a.max(dim=(0, 2)), lambda a: a.max(axis=(0, 2)),
-         distinct(2, 3, 4), torch=lambda lib, a: a.amax(dim=(0, 2))),
+    Case("amax-tuple", lambda lib, a: a.amax(dim=(0, 2)), lambda a: a.max(axis=(0, 2)),
+         distinct(2, 3, 4)),
     Case("min-all", lambda lib, a: a.min(), np.min, distinct(3, 4)),
-    Case("min-dim", lambda lib, a: values(a.min(dim=0)), lambda a: a.min(axis=0), distinct(3, 4)),
-    Case("min-tuple-keepdim", lambda lib, a: a.min(dim=(1, 2), keepdim=True),
-         lambda a: a.min(axis=(1, 2), keepdims=True), distinct(2, 3, 4),
-         torch=lambda lib, a: a.amin(dim=(1, 2), keepdim=True)),
+    Case("min-dim", lambda lib, a: a.min(dim=0).values, lambda a: a.min(axis=0), distinct(3, 4)),
+    Case("amin-tuple-keepdim", lambda lib, a: lib.amin(a, dim=(1, 2), keepdim=True),
+         lambda a: a.min(axis=(1, 2), keepdims=True), distinct(2, 3, 4)),
     Case("var-all", lambda lib, a: a.var(), lambda a: a.var(ddof=1), normal(3, 4)),
     Case("var-dim", lambda lib, a: a.var(dim=1), lambda a: a.var(axis=1, ddof=1), normal(3, 4)),
     Case("var-tuple-keepdim", lambda lib, a: a.var(dim=(0, 1), keepdim=True),
@@ -509,8 +503,8 @@ def reduction_args(draw):
 REDUCTIONS = {
     "sum": (lambda x, d, k: x.sum(dim=d, keepdim=k), lambda a, d, k: a.sum(axis=d, keepdims=k)),
     "mean": (lambda x, d, k: x.mean(dim=d, keepdim=k), lambda a, d, k: a.mean(axis=d, keepdims=k)),
-    "max": (lambda x, d, k: x.max(dim=d, keepdim=k), lambda a, d, k: a.max(axis=d, keepdims=k)),
-    "min": (lambda x, d, k: x.min(dim=d, keepdim=k), lambda a, d, k: a.min(axis=d, keepdims=k)),
+    "amax": (lambda x, d, k: x.amax(dim=d, keepdim=k), lambda a, d, k: a.max(axis=d, keepdims=k)),
+    "amin": (lambda x, d, k: x.amin(dim=d, keepdim=k), lambda a, d, k: a.min(axis=d, keepdims=k)),
     "var": (lambda x, d, k: x.var(dim=d, keepdim=k),
             lambda a, d, k: a.var(axis=d, ddof=1, keepdims=k)),
     "logsumexp": (lambda x, d, k: x.logsumexp(dim=d, keepdim=k),
@@ -585,21 +579,25 @@ def test_softmax_rows_sum_to_one_and_grad_is_zero_for_constant_upstream(device):
     np.testing.assert_allclose(to_numpy(x.grad), 0.0, atol=1e-12)
 
 
-def test_max_ties_share_the_gradient(device):
+def test_max_ties_share_the_gradient_except_along_a_dim(device):
     x = minigrad.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]], requires_grad=True, device=device)
-    x.max(dim=1).sum().backward()
+    x.amax(dim=1).sum().backward()  # as torch.amax: split evenly
     np.testing.assert_array_equal(to_numpy(x.grad), [[0, 0.5, 0.5], [1, 0, 0]])
+    x.grad = None
+    x.max(dim=1).values.sum().backward()  # as torch.max(dim): all to the index returned
+    np.testing.assert_array_equal(to_numpy(x.grad), [[0, 1, 0], [1, 0, 0]])
     y = minigrad.tensor([2.0, 2.0, 1.0, 2.0], requires_grad=True, device=device)
     y.max().backward()  # as torch.max() without dim: split evenly
     np.testing.assert_allclose(to_numpy(y.grad), [1 / 3, 1 / 3, 0, 1 / 3])
 
 
-def test_max_with_dim_returns_values_only(device):
+def test_max_with_dim_returns_values_and_indices(device):
     x = minigrad.tensor([[1.0, 5.0], [7.0, 2.0]], device=device)
-    out = x.max(dim=1)
-    assert isinstance(out, minigrad.Tensor)
-    np.testing.assert_array_equal(to_numpy(out), [5.0, 7.0])
-    np.testing.assert_array_equal(to_numpy(x.min(dim=0)), [1.0, 2.0])
+    values, indices = x.max(dim=1)
+    np.testing.assert_array_equal(to_numpy(values), [5.0, 7.0])
+    np.testing.assert_array_equal(to_numpy(indices), [1, 0])
+    np.testing.assert_array_equal(to_numpy(x.min(dim=0).values), [1.0, 2.0])
+    assert isinstance(x.max(), minigrad.Tensor)  # without dim: the value only
 
 
 def test_maximum_ties_split_like_torch(device, torch):

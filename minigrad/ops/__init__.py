@@ -3,16 +3,21 @@
 Each op is a plain function of tensors (``minigrad.ops.tanh(x)``); the table below also
 makes it a method (``x.tanh()``) or an operator (``x + y``), with PyTorch's names.
 """
+from ..creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from ..tensor import Tensor
-from .arithmetic import add, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
+from . import return_types  # noqa: F401 - the named tuples of max, min, sort, topk
+from .arithmetic import add, bmm, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
 from .conversion import to
-from .elementwise import (abs, clamp, eq, exp, ge, gt, le, log, lt, maximum, minimum, ne,
-                          relu, sigmoid, sqrt, tanh, where)
-from .indexing import cat, chunk, getitem, split, stack
+from .elementwise import (abs, clamp, cos, cosh, eq, exp, ge, gt, le, log, lt, maximum, minimum,
+                          ne, relu, sigmoid, sin, sinh, sqrt, tanh, where)
+from .indexing import (cat, chunk, concat, concatenate, getitem, narrow, split, stack, tril,
+                       triu)
 from .nn_ops import dropout, one_hot
-from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, var
-from .shape import (T, clone, contiguous, expand, flatten, flip, permute, reshape, squeeze,
-                    transpose, unsqueeze, view)
+from .reduction import amax, amin, logsumexp, mean, sum, var
+from .selection import argmax, argmin, argsort, max, min, sort, topk
+from .shape import (T, clone, contiguous, expand, expand_as, flatten, flip, meshgrid, permute,
+                    repeat, repeat_interleave, reshape, reshape_as, squeeze, squeeze_, swapaxes,
+                    swapdims, t, t_, transpose, unsqueeze, unsqueeze_, view, view_as)
 from .softmax import log_softmax, softmax
 
 _METHODS = {
@@ -23,14 +28,22 @@ _METHODS = {
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "matmul": matmul,
     "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid,
+    "sin": sin, "cos": cos, "sinh": sinh, "cosh": cosh, "bmm": bmm,
     "relu": relu, "clamp": clamp, "clip": clamp, "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "sum": sum, "mean": mean, "var": var, "max": max, "min": min, "logsumexp": logsumexp,
-    "argmax": argmax, "argmin": argmin, "softmax": softmax, "log_softmax": log_softmax,
+    "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "argsort": argsort,
+    "sort": sort, "topk": topk, "softmax": softmax, "log_softmax": log_softmax,
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
     "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
     "flip": flip, "clone": clone, "contiguous": contiguous, "split": split, "chunk": chunk,
     "to": to,
+    "t": t, "swapaxes": swapaxes, "swapdims": swapdims, "narrow": narrow, "tril": tril,
+    "triu": triu, "repeat": repeat, "repeat_interleave": repeat_interleave,
+    "view_as": view_as, "reshape_as": reshape_as, "expand_as": expand_as,
+    "unsqueeze_": unsqueeze_, "squeeze_": squeeze_, "t_": t_,
+    "new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
+    "new_full": new_full, "new_empty": new_empty,
 }
 
 for _name, _op in _METHODS.items():

@@ -142,6 +142,19 @@ def matmul(a, b):
     return from_op(out, (a, b), matmul_backward, name="matmul")
 
 
+def bmm(a, b):
+    """A batch of matrix products: (b, n, m) @ (b, m, p) -> (b, n, p), each
+    C_i = A_i B_i; gradients as for ``matmul``. Unlike ``matmul``, no broadcasting."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor) or a.ndim != 3 or b.ndim != 3:
+        shapes = [getattr(t, "shape", type(t).__name__) for t in (a, b)]
+        raise ValueError(f"bmm: expected two 3-D tensors (batch, n, m) and (batch, m, p), "
+                         f"got {shapes[0]} and {shapes[1]}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: the batch sizes of {a.shape} and {b.shape} differ "
+                         f"({a.shape[0]} != {b.shape[0]})")
+    return matmul(a, b)
+
+
 def _matmul_folded(a, b):
     """(..., k) @ (k, n) as (rows, k) @ (k, n), rows = the product of the leading sizes.
     The same numbers; but one large product is much faster than many small ones, and

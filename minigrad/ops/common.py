@@ -1,4 +1,7 @@
-"""Helpers shared by the ops: turning operands into tensors, and undoing broadcasting."""
+"""Helpers shared by the ops: turning operands into tensors, undoing broadcasting, and
+NumPy's argument names."""
+import functools
+
 import numpy
 
 from .. import dtypes
@@ -71,3 +74,21 @@ def restore_reduced(grad, shape, axes, keepdim):
     if not keepdim and axes:
         grad = grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
     return get_array_module(grad).broadcast_to(grad, shape)
+
+
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}  # NumPy's name -> PyTorch's
+
+
+def numpy_names(op):
+    """Let ``op`` also take NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and
+    ``keepdim=``, as PyTorch does (``x.sum(axis=1)``, ``minigrad.cat(xs, axis=0)``)."""
+    @functools.wraps(op)
+    def op_with_numpy_names(*args, **kwargs):
+        for numpy_name, name in NUMPY_NAMES.items():
+            if numpy_name in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{op.__name__}() got both {name}= and {numpy_name}=, "
+                                    f"which are the same argument: give one")
+                kwargs[name] = kwargs.pop(numpy_name)
+        return op(*args, **kwargs)
+    return op_with_numpy_names

@@ -35,6 +35,26 @@ def tanh(x):
     return from_op(y, (x,), lambda g: (g * (1 - y * y),), name="tanh")
 
 
+def sin(x):
+    """sin x.        d/dx = cos x."""
+    return from_op(x.xp.sin(x.array), (x,), lambda g: (g * x.xp.cos(x.array),), name="sin")
+
+
+def cos(x):
+    """cos x.        d/dx = -sin x."""
+    return from_op(x.xp.cos(x.array), (x,), lambda g: (-g * x.xp.sin(x.array),), name="cos")
+
+
+def sinh(x):
+    """sinh x = (e^x - e^-x)/2.    d/dx = cosh x."""
+    return from_op(x.xp.sinh(x.array), (x,), lambda g: (g * x.xp.cosh(x.array),), name="sinh")
+
+
+def cosh(x):
+    """cosh x = (e^x + e^-x)/2.    d/dx = sinh x."""
+    return from_op(x.xp.cosh(x.array), (x,), lambda g: (g * x.xp.sinh(x.array),), name="cosh")
+
+
 def sigmoid(x):
     """σ(x) = 1/(1 + e^-x).    d/dx = σ(x)(1 - σ(x)).
 

@@ -1,9 +1,12 @@
-"""Taking tensors apart and putting them together: indexing, cat, stack, split, chunk."""
+"""Taking tensors apart and putting them together: indexing, narrow, tril and triu, cat,
+stack, split, chunk."""
+import numbers
+
 import numpy
 
 from .. import backend
 from ..tensor import Tensor, from_op
-from .common import normalize_dims
+from .common import normalize_dims, numpy_names
 
 
 def getitem(x, index):
@@ -77,6 +80,51 @@ def _describe(index):
     return repr(index) if not hasattr(index, "shape") else f"array of shape {tuple(index.shape)}"
 
 
+@numpy_names
+def narrow(x, dim, start, length):
+    """``length`` elements of ``x`` along ``dim`` from ``start`` (negative counts from the
+    end): ``x.narrow(1, 2, 3)`` is ``x[:, 2:5]``, with the same gradient."""
+    (axis,) = normalize_dims(dim, x.ndim)
+    size = x.shape[axis]
+    start, length = int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of "
+                         f"size {size} (allowed: {-size} to {size})")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise ValueError(f"narrow: start {start} + length {length} does not fit in "
+                         f"dimension {dim} of size {size}")
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dimensions: x_ij where j - i <= ``diagonal``,
+    else 0.    dL/dx_ij = g_ij on the triangle kept, 0 elsewhere (the tril of g)."""
+    _check_matrix(x, "tril", diagonal)
+    xp = x.xp
+    return from_op(xp.tril(x.array, diagonal), (x,), lambda g: (xp.tril(g, diagonal),),
+                   name="tril")
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dimensions: x_ij where j - i >= ``diagonal``,
+    else 0.    dL/dx = the triu of g."""
+    _check_matrix(x, "triu", diagonal)
+    xp = x.xp
+    return from_op(xp.triu(x.array, diagonal), (x,), lambda g: (xp.triu(g, diagonal),),
+                   name="triu")
+
+
+def _check_matrix(x, name, diagonal):
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected a matrix or a batch of them (2 or more "
+                         f"dimensions), got a tensor of shape {x.shape}")
+    if not isinstance(diagonal, numbers.Integral):
+        raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+
+
+@numpy_names
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension ``dim``."""
     tensors = _check_same(tensors, "cat")
@@ -95,6 +143,10 @@ def cat(tensors, dim=0):
     return from_op(out, tuple(tensors), cat_backward, name="cat")
 
 
+concat = concatenate = cat  # PyTorch's other names for cat
+
+
+@numpy_names
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dimension ``dim``."""
     tensors = _check_same(tensors, "stack")
@@ -146,6 +198,7 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@numpy_names
 def chunk(x, chunks, dim=0):
     """Cut ``x`` into ``chunks`` nearly equal pieces along ``dim`` (as torch.chunk)."""
     if chunks <= 0:

@@ -1,15 +1,17 @@
-"""Reductions over dimensions: sum, mean, max, min, var, logsumexp, argmax.
+"""Reductions over dimensions: sum, mean, var, amax, amin, logsumexp.
 
 ``dim`` is an int, a tuple of ints or None (all dimensions); ``keepdim`` keeps the
-reduced dimensions with size 1, as in PyTorch. The backward of a reduction spreads
-the gradient back over the elements that were reduced.
+reduced dimensions with size 1, as in PyTorch (``axis`` and ``keepdims`` work too). The
+backward of a reduction spreads the gradient back over the elements that were reduced.
+``max`` and ``min``, which also give the indices, are in selection.py.
 """
 import builtins
 
-from ..tensor import Tensor, from_op
-from .common import normalize_dims, restore_reduced
+from ..tensor import from_op
+from .common import normalize_dims, numpy_names, restore_reduced
 
 
+@numpy_names
 def sum(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.sum
     """Σ x over ``dim``.    d/dx_i = 1 for every element summed."""
     axes = normalize_dims(dim, x.ndim)
@@ -20,12 +22,14 @@ def sum(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.sum
     return from_op(x.xp.asarray(out), (x,), sum_backward, name="sum")
 
 
+@numpy_names
 def mean(x, dim=None, keepdim=False):
     """Σ x / n over ``dim``.    d/dx_i = 1/n."""
     axes = normalize_dims(dim, x.ndim)
     return sum(x, dim, keepdim) / _count(x.shape, axes)
 
 
+@numpy_names
 def var(x, dim=None, keepdim=False, *, unbiased=True, correction=None):
     """Σ (x - mean)² / (n - correction); ``correction`` is 1 by default (unbiased)."""
     if correction is None:
@@ -43,18 +47,21 @@ def _count(shape, axes):
     return count
 
 
-def max(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.max
-    """Largest value over ``dim`` (the values only). The gradient goes to the
-    position(s) holding the maximum, split evenly between ties."""
-    return _extreme(x, dim, keepdim, x.xp.max, "max")
+@numpy_names
+def amax(x, dim=None, keepdim=False):
+    """Largest value over ``dim`` (one or several dimensions). The gradient goes to the
+    position(s) holding the maximum, split evenly between ties, as in PyTorch."""
+    return extreme(x, dim, keepdim, x.xp.max, "amax")
 
 
-def min(x, dim=None, keepdim=False):  # noqa: A001 - Tensor.min
-    """Smallest value over ``dim`` (the values only); gradient as for ``max``."""
-    return _extreme(x, dim, keepdim, x.xp.min, "min")
+@numpy_names
+def amin(x, dim=None, keepdim=False):
+    """Smallest value over ``dim``; gradient as for ``amax``."""
+    return extreme(x, dim, keepdim, x.xp.min, "amin")
 
 
-def _extreme(x, dim, keepdim, reduce, name):
+def extreme(x, dim, keepdim, reduce, name):
+    """amax (``reduce`` = xp.max) or amin (xp.min), as the op ``name``."""
     if x.array.size == 0:
         raise ValueError(f"{name}() of an empty tensor")
     axes = normalize_dims(dim, x.ndim)
@@ -68,6 +75,7 @@ def _extreme(x, dim, keepdim, reduce, name):
     return from_op(result, (x,), backward, name=name)
 
 
+@numpy_names
 def logsumexp(x, dim=None, keepdim=False):
     """log Σ e^x over ``dim``, computed as m + log Σ e^(x - m) with m = max x, so that
     large inputs do not overflow.    d/dx = softmax(x)."""
@@ -83,20 +91,3 @@ def logsumexp(x, dim=None, keepdim=False):
         return (restore_reduced(g, x.shape, axes, keepdim) * (e / s),)
     result = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
     return from_op(result, (x,), logsumexp_backward, name="logsumexp")
-
-
-def argmax(x, dim=None, keepdim=False):
-    """Index of the largest value (flattened when ``dim`` is None); not differentiable."""
-    return _arg(x, dim, keepdim, x.xp.argmax)
-
-
-def argmin(x, dim=None, keepdim=False):
-    """Index of the smallest value (flattened when ``dim`` is None); not differentiable."""
-    return _arg(x, dim, keepdim, x.xp.argmin)
-
-
-def _arg(x, dim, keepdim, find):
-    if dim is None:
-        return Tensor(x.xp.asarray(find(x.array)))
-    (axis,) = normalize_dims(dim, x.ndim)
-    return Tensor(find(x.array, axis=axis, keepdims=keepdim))

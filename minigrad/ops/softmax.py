@@ -1,8 +1,9 @@
 """softmax and log_softmax, written so that logits of ±1000 neither overflow nor give NaN."""
 from ..tensor import from_op
-from .common import normalize_dims
+from .common import normalize_dims, numpy_names
 
 
+@numpy_names
 def softmax(x, dim=-1):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m), m = max x.    dL/dx = y ⊙ (g - Σ g ⊙ y)."""
     (axis,) = normalize_dims(dim, x.ndim) or (None,)
@@ -14,6 +15,7 @@ def softmax(x, dim=-1):
     return from_op(y, (x,), softmax_backward, name="softmax")
 
 
+@numpy_names
 def log_softmax(x, dim=-1):
     """y = x - logsumexp(x).    dL/dx = g - softmax(x) · Σ g."""
     (axis,) = normalize_dims(dim, x.ndim) or (None,)
