@@ -26,6 +26,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .ops import (abs, cat, chunk, clamp, dropout, exp, log, log_softmax, logsumexp,  # noqa: A004
                   matmul, maximum, mean, minimum, one_hot, relu, sigmoid, softmax, split,
                   sqrt, stack, sum, tanh, where)
+from .ops import erf  # noqa: F401
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor

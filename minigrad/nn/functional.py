@@ -2,9 +2,16 @@
 
 The losses are written to stay finite at extreme logits (±1000): cross-entropy goes
 through log-softmax, and the logistic loss through its softplus form.
+
+Where PyTorch takes ``inplace=``, it is accepted but the result is a new tensor all the
+same (changing a tensor of the graph in place would corrupt its gradients), so use the
+returned tensor, as ``x = F.relu(x, inplace=True)`` does.
 """
+import warnings
+
 from .. import ops
-from ..ops import dropout, log_softmax, one_hot, softmax  # noqa: F401 - re-exported
+from ..ops import dropout, one_hot, sigmoid, tanh  # noqa: F401 - re-exported
+from ..ops.activation import gelu, softplus  # noqa: F401 - re-exported
 from ..tensor import Tensor, from_op
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -79,7 +86,7 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
 def cross_entropy(input, target, ignore_index=-100, reduction="mean"):  # noqa: A002
     """Softmax cross-entropy with class indices: ℓ_n = logsumexp(x_n) - x_n[target_n].
     d ℓ_n / d x_n = softmax(x_n) - one_hot(target_n)."""
-    return nll_loss(log_softmax(input, dim=1 if input.ndim > 1 else 0), target,
+    return nll_loss(ops.log_softmax(input, dim=1 if input.ndim > 1 else 0), target,
                     ignore_index=ignore_index, reduction=reduction)
 
 
@@ -113,3 +120,60 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):  # noqa: 
         return g * (probability - t), (-g * x if target.requires_grad else None)
     return _reduce(from_op(loss, (input, target), bce_backward,
                            name="binary_cross_entropy_with_logits"), reduction)
+
+
+# --------------------------------------------------------------------------- activations
+def relu(input, inplace=False):  # noqa: A002 - PyTorch's names
+    """max(x, 0), elementwise, as ``minigrad.relu``. (With ``inplace=True`` too, the
+    result is a new tensor.)"""
+    return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    """x where x > 0, else negative_slope · x, as ``minigrad.ops.leaky_relu`` (the result
+    is a new tensor, whatever ``inplace`` says)."""
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """x where x > 0, else α (e^x - 1), as ``minigrad.ops.elu`` (the result is a new
+    tensor, whatever ``inplace`` says)."""
+    return ops.elu(input, alpha)
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """x σ(x), as ``minigrad.ops.silu`` (the result is a new tensor, whatever ``inplace``
+    says)."""
+    return ops.silu(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    """x clipped to [min_val, max_val], with no gradient at the edges, as
+    ``minigrad.ops.hardtanh`` (the result is a new tensor, whatever ``inplace`` says)."""
+    return ops.hardtanh(input, min_val, max_val)
+
+
+def _implicit_softmax_dim(name, ndim, stacklevel):
+    """PyTorch's old choice of dimension for a softmax called without one, and its warning."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """``minigrad.softmax`` along ``dim``, first converting the input to ``dtype`` if given.
+
+    Without ``dim``, PyTorch's deprecated implicit choice, with its warning: dimension 0
+    for a 0-, 1- or 3-d input, else 1.
+    """
+    if dim is None:
+        dim = _implicit_softmax_dim("softmax", input.ndim, _stacklevel)
+    return ops.softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """``minigrad.log_softmax`` along ``dim``, first converting the input to ``dtype`` if
+    given. Without ``dim``, PyTorch's implicit choice, as in ``softmax``."""
+    if dim is None:
+        dim = _implicit_softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return ops.log_softmax(input if dtype is None else input.to(dtype), dim)

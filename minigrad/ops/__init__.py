@@ -4,6 +4,7 @@ Each op is a plain function of tensors (``minigrad.ops.tanh(x)``); the table bel
 makes it a method (``x.tanh()``) or an operator (``x + y``), with PyTorch's names.
 """
 from ..tensor import Tensor
+from .activation import elu, gelu, hardtanh, leaky_relu, silu, softplus
 from .arithmetic import add, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
 from .conversion import to
 from .elementwise import (abs, clamp, eq, exp, ge, gt, le, log, lt, maximum, minimum, ne,
@@ -14,6 +15,7 @@ from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, var
 from .shape import (T, clone, contiguous, expand, flatten, flip, permute, reshape, squeeze,
                     transpose, unsqueeze, view)
 from .softmax import log_softmax, softmax
+from .special import erf
 
 _METHODS = {
     "__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
@@ -27,6 +29,7 @@ _METHODS = {
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "sum": sum, "mean": mean, "var": var, "max": max, "min": min, "logsumexp": logsumexp,
     "argmax": argmax, "argmin": argmin, "softmax": softmax, "log_softmax": log_softmax,
+    "erf": erf,
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
     "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
     "flip": flip, "clone": clone, "contiguous": contiguous, "split": split, "chunk": chunk,
