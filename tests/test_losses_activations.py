@@ -1,11 +1,13 @@
-"""The activation modules and functions, and erf, against PyTorch.
+"""The loss modules, the activation modules and functions, and erf, against PyTorch.
 
 Every function and module is run beside PyTorch's in float64 on the same numbers, and
 its values and the gradients of every input (under a random upstream gradient) must
-agree, each activation at its kinks and at ±1000. The modules' reprs must be PyTorch's,
-word for word. erf is checked against Python's math.erf (the C library's, within a unit
-in the last place) and torch.erf. Bad arguments must be refused with an error that
-names what was wrong.
+agree: cross-entropy and nll_loss with class weights, ignore_index, label smoothing,
+every reduction and N-d inputs, cross-entropy against class probabilities, the logistic
+loss with weight and pos_weight, each activation at its kinks and at ±1000. The modules'
+reprs must be PyTorch's, word for word. erf is checked against Python's math.erf (the C
+library's, within a unit in the last place) and torch.erf. Bad arguments must be refused
+with an error that names what was wrong.
 """
 import math
 import warnings
@@ -17,6 +19,8 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.ops.special import erf_array
+
+REDUCTIONS = ["mean", "sum", "none"]
 
 
 def t64(array, requires_grad=True):
@@ -46,6 +50,352 @@ def assert_same_as_torch(torch, ours_fn, theirs_fn, arrays, rng, rtol=1e-10, ato
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"gradient of input {i}")
     return ours
+
+
+# =========================================================================== losses
+SHAPES = {"1d": (5,), "2d": (6, 5), "4d": (3, 5, 2, 2)}  # the class dimension holds 5
+
+
+def class_targets(shape, ignore, rng):
+    """Class indices for an input of ``shape`` (classes in dimension 1, or 0 when 1-d),
+    some of them set to the ignored value; returns (targets, ignore_index)."""
+    target_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    targets = rng.integers(0, 5, target_shape)
+    if ignore is None or not target_shape:
+        return targets, -100
+    flat = targets.reshape(-1)
+    ignore_index = -100 if ignore == "default" else 2  # 2 is also a real class
+    flat[[0, 3]] = ignore_index
+    return targets, ignore_index
+
+
+# (input shape, which targets are ignored): one unbatched sample has a single target, so
+# it is never ignored (that would leave nothing to average).
+TARGET_CASES = [(shape, ignore) for shape in SHAPES for ignore in (None, "default", "class")
+                if shape != "1d" or ignore is None]
+TARGET_IDS = [f"{shape}-ignore={ignore}" for shape, ignore in TARGET_CASES]
+
+
+def class_weights(weighted, rng):
+    return rng.uniform(0.2, 2.0, 5) if weighted else None
+
+
+def torch_or_none(torch, array):
+    return None if array is None else torch.from_numpy(np.asarray(array, dtype=np.float64))
+
+
+def ours_or_none(array):
+    return None if array is None else t64(array, requires_grad=False)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("shape, ignore", TARGET_CASES, ids=TARGET_IDS)
+def test_cross_entropy_against_torch(torch, shape, ignore, weighted, label_smoothing,
+                                     reduction, rng):
+    x = rng.standard_normal(SHAPES[shape]) * 2
+    targets, ignore_index = class_targets(SHAPES[shape], ignore, rng)
+    weight = class_weights(weighted, rng)
+    assert_same_as_torch(
+        torch,
+        lambda x: F.cross_entropy(x, minigrad.tensor(targets), ours_or_none(weight),
+                                  ignore_index=ignore_index, reduction=reduction,
+                                  label_smoothing=label_smoothing),
+        lambda x: torch.nn.functional.cross_entropy(
+            x, torch.from_numpy(np.asarray(targets)), torch_or_none(torch, weight),
+            ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing),
+        [x], rng)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("shape, ignore", TARGET_CASES, ids=TARGET_IDS)
+def test_nll_loss_against_torch(torch, shape, ignore, weighted, reduction, rng):
+    x = rng.standard_normal(SHAPES[shape])
+    targets, ignore_index = class_targets(SHAPES[shape], ignore, rng)
+    weight = class_weights(weighted, rng)
+    assert_same_as_torch(
+        torch,
+        lambda x: F.nll_loss(x, minigrad.tensor(targets), ours_or_none(weight),
+                             ignore_index=ignore_index, reduction=reduction),
+        lambda x: torch.nn.functional.nll_loss(
+            x, torch.from_numpy(np.asarray(targets)), torch_or_none(torch, weight),
+            ignore_index=ignore_index, reduction=reduction),
+        [x], rng)
+
+
+def test_weighted_mean_divides_by_the_weights_of_the_targets_that_count():
+    log_probs = np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]]))
+    targets = np.array([0, 1, -100])
+    weight = np.array([2.0, 3.0, 7.0])  # the ignored row's class (7) must not count
+    loss = F.nll_loss(t64(log_probs), minigrad.tensor(targets), t64(weight, False))
+    expected = (2 * -np.log(0.5) + 3 * -np.log(0.8)) / (2 + 3)
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("shape", list(SHAPES), ids=list(SHAPES))
+def test_cross_entropy_with_class_probabilities_against_torch(torch, shape, weighted,
+                                                              label_smoothing, reduction, rng):
+    class_dim = 1 if len(SHAPES[shape]) > 1 else 0
+    x = rng.standard_normal(SHAPES[shape])
+    logits = rng.standard_normal(SHAPES[shape])
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=class_dim, keepdims=True)
+    weight = class_weights(weighted, rng)
+    assert_same_as_torch(  # the gradient reaches the probabilities too
+        torch,
+        lambda x, p: F.cross_entropy(x, p, ours_or_none(weight), reduction=reduction,
+                                     label_smoothing=label_smoothing),
+        lambda x, p: torch.nn.functional.cross_entropy(
+            x, p, torch_or_none(torch, weight), reduction=reduction,
+            label_smoothing=label_smoothing),
+        [x, probabilities], rng)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_at_extreme_logits_stays_finite_and_matches_torch(torch, reduction,
+                                                                        label_smoothing, rng):
+    x = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0], [0.0, 1000.0, -1000.0]])
+    targets, weight = np.array([0, 2, 1]), np.array([1.0, 0.5, 2.0])
+    ours = assert_same_as_torch(
+        torch,
+        lambda x: F.cross_entropy(x, minigrad.tensor(targets), t64(weight, False),
+                                  reduction=reduction, label_smoothing=label_smoothing),
+        lambda x: torch.nn.functional.cross_entropy(
+            x, torch.from_numpy(targets), torch.from_numpy(weight), reduction=reduction,
+            label_smoothing=label_smoothing),
+        [x], rng)
+    assert np.all(np.isfinite(numpy_of(ours)))
+
+
+def test_cross_entropy_gradients_are_finite_at_extreme_logits():
+    x = t64([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0]])
+    F.cross_entropy(x, minigrad.tensor([1, 0]), t64([1.0, 2.0, 3.0], False),
+                    label_smoothing=0.2).backward()
+    assert np.all(np.isfinite(x.grad.numpy()))
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_cross_entropy_all_ignored_with_smoothing_is_nan_like_torch(torch, weighted):
+    x, targets = np.zeros((2, 3)), np.array([-100, -100])
+    weight = np.ones(3) if weighted else None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ours = F.cross_entropy(t64(x, False), minigrad.tensor(targets), ours_or_none(weight),
+                               label_smoothing=0.2).item()
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.from_numpy(targets),
+                                               torch_or_none(torch, weight),
+                                               label_smoothing=0.2).item()
+    assert np.isnan(ours) and np.isnan(theirs)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weighted_smoothed_cross_entropy_gradcheck(reduction, rng):
+    targets = minigrad.tensor([1, 0, -100, 2])
+    weight = t64([0.5, 2.0, 1.5], False)
+    assert minigrad.gradcheck(
+        lambda x: F.cross_entropy(x, targets, weight, reduction=reduction,
+                                  label_smoothing=0.25),
+        (t64(rng.standard_normal((4, 3))),))
+
+
+def test_cross_entropy_keeps_float32_with_weights_and_smoothing(rng):
+    x = minigrad.tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 2, 1, 1]), np.array([1.0, 2.0, 0.5]),
+                           label_smoothing=0.1)
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weights", ["none", "weight", "pos_weight", "both"])
+def test_bce_with_logits_weights_against_torch(torch, weights, reduction, rng):
+    x = rng.standard_normal((4, 3)) * 3
+    targets = rng.uniform(0, 1, (4, 3))
+    weight = rng.uniform(0.2, 2, (4, 1)) if weights in ("weight", "both") else None
+    pos_weight = rng.uniform(0.2, 3, 3) if weights in ("pos_weight", "both") else None
+    assert_same_as_torch(  # the gradient reaches the targets too
+        torch,
+        lambda x, t: F.binary_cross_entropy_with_logits(
+            x, t, ours_or_none(weight), reduction=reduction, pos_weight=ours_or_none(pos_weight)),
+        lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(
+            x, t, torch_or_none(torch, weight), reduction=reduction,
+            pos_weight=torch_or_none(torch, pos_weight)),
+        [x, targets], rng)
+
+
+def test_bce_with_logits_at_extreme_logits_with_pos_weight(torch, rng):
+    x = np.array([1000.0, -1000.0, 1000.0, -1000.0])
+    targets = np.array([1.0, 0.0, 0.0, 1.0])
+    pos_weight = np.array([2.0, 2.0, 2.0, 2.0])
+    ours = assert_same_as_torch(
+        torch,
+        lambda x: F.binary_cross_entropy_with_logits(x, t64(targets, False), reduction="none",
+                                                     pos_weight=t64(pos_weight, False)),
+        lambda x: torch.nn.functional.binary_cross_entropy_with_logits(
+            x, torch.from_numpy(targets), reduction="none",
+            pos_weight=torch.from_numpy(pos_weight)),
+        [x], rng)
+    np.testing.assert_allclose(numpy_of(ours), [0.0, 0.0, 1000.0, 2000.0])
+
+
+# --------------------------------------------------------------------------- loss modules
+LOSS_MODULES = [
+    ("CrossEntropyLoss", {}),
+    ("CrossEntropyLoss", {"weight": "class", "ignore_index": 1, "reduction": "sum",
+                          "label_smoothing": 0.15}),
+    ("NLLLoss", {"weight": "class", "reduction": "none"}),
+    ("NLLLoss", {"ignore_index": 0}),
+    ("MSELoss", {}),
+    ("MSELoss", {"reduction": "sum"}),
+    ("BCEWithLogitsLoss", {"weight": "element", "pos_weight": "class"}),
+    ("BCEWithLogitsLoss", {"reduction": "none"}),
+]
+
+
+def loss_module_case(name, settings, rng):
+    """The logits, the target, and the settings with their weights made arrays."""
+    x = rng.standard_normal((6, 4))
+    if name in ("CrossEntropyLoss", "NLLLoss"):
+        target = rng.integers(0, 4, 6)
+    else:
+        target = rng.uniform(0, 1, (6, 4))
+    arrays = {"class": rng.uniform(0.5, 2, 4), "element": rng.uniform(0.5, 2, (6, 4))}
+    settings = {k: arrays[v] if k in ("weight", "pos_weight") else v
+                for k, v in settings.items()}
+    return x, target, settings
+
+
+@pytest.mark.parametrize("name, settings", LOSS_MODULES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(LOSS_MODULES)])
+def test_loss_modules_against_torch(torch, name, settings, rng):
+    x, target, settings = loss_module_case(name, settings, rng)
+    ours = getattr(nn, name)(**{k: t64(v, False) if isinstance(v, np.ndarray) else v
+                                for k, v in settings.items()})
+    theirs = getattr(torch.nn, name)(**{k: torch.from_numpy(v) if isinstance(v, np.ndarray)
+                                        else v for k, v in settings.items()})
+    ours_target = minigrad.tensor(target) if target.dtype.kind == "i" else t64(target, False)
+    assert_same_as_torch(torch, lambda x: ours(x, ours_target),
+                         lambda x: theirs(x, torch.from_numpy(target)), [x], rng)
+    assert repr(ours) == repr(theirs) == f"{name}()"
+    for setting, value in settings.items():
+        kept = getattr(ours, setting)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(kept.numpy(), value)
+        else:
+            assert kept == value == getattr(theirs, setting)
+
+
+def test_loss_module_defaults_are_torchs(torch):
+    for name in ("CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss"):
+        ours, theirs = getattr(nn, name)(), getattr(torch.nn, name)()
+        for setting in ("reduction", "ignore_index", "label_smoothing", "weight", "pos_weight"):
+            if hasattr(theirs, setting):
+                assert getattr(ours, setting) == getattr(theirs, setting), (name, setting)
+
+
+def test_a_ported_model_gives_torchs_loss_and_gradients(torch, rng):
+    """A classifier written for PyTorch, run with minigrad's names: the same weights give
+    the same loss and the same gradient of every parameter."""
+    def build(nn):
+        return nn.Sequential(nn.Linear(3, 8), nn.GELU(), nn.Linear(8, 8), nn.LeakyReLU(0.1),
+                             nn.Linear(8, 4), nn.LogSoftmax(dim=1))
+    theirs = build(torch.nn).double()
+    ours = build(nn).to(minigrad.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert repr(ours) == repr(theirs)
+    x, y = rng.standard_normal((10, 3)), rng.integers(0, 4, 10)
+    weight = rng.uniform(0.5, 2, 4)
+    loss = nn.NLLLoss(t64(weight, False))(ours(t64(x, False)), minigrad.tensor(y))
+    their_loss = torch.nn.NLLLoss(torch.from_numpy(weight))(theirs(torch.from_numpy(x)),
+                                                            torch.from_numpy(y))
+    np.testing.assert_allclose(loss.item(), their_loss.item(), rtol=1e-12)
+    loss.backward()
+    their_loss.backward()
+    for (name, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10,
+                                   atol=1e-14, err_msg=name)
+
+
+# --------------------------------------------------------------------------- bad arguments
+@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss"])
+def test_loss_modules_refuse_a_bad_reduction_when_built(name):
+    with pytest.raises(ValueError, match=r"reduction must be one of.*mean.*sum.*none.*'avg'"):
+        getattr(nn, name)(reduction="avg")
+
+
+@pytest.mark.parametrize("smoothing", [-0.1, 1.5])
+def test_label_smoothing_outside_0_1_is_refused(smoothing):
+    with pytest.raises(ValueError, match=rf"label_smoothing must be between 0.0 and 1.0, got "
+                                         rf"{smoothing}"):
+        nn.CrossEntropyLoss(label_smoothing=smoothing)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        F.cross_entropy(minigrad.randn(2, 3), minigrad.tensor([0, 1]),
+                        label_smoothing=smoothing)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_class_weights_of_the_wrong_shape_are_refused(loss):
+    with pytest.raises(ValueError, match=r"one value per class, shape \(4,\), got shape \(3,\)"):
+        getattr(F, loss)(minigrad.randn(2, 4), minigrad.tensor([0, 1]), minigrad.ones(3))
+    with pytest.raises(ValueError, match=r"shape \(4,\), got shape \(4, 1\)"):
+        getattr(F, loss)(minigrad.randn(2, 4), minigrad.tensor([0, 1]), minigrad.ones(4, 1))
+
+
+def test_weights_that_require_grad_are_refused():
+    weight = minigrad.ones(3, requires_grad=True)
+    with pytest.raises(ValueError, match="weight must not require grad"):
+        F.cross_entropy(minigrad.randn(2, 3), minigrad.tensor([0, 1]), weight)
+    with pytest.raises(ValueError, match="pos_weight must not require grad"):
+        F.binary_cross_entropy_with_logits(minigrad.randn(2, 3), minigrad.rand(2, 3),
+                                           pos_weight=weight)
+
+
+def test_targets_of_the_wrong_shape_or_kind_are_refused():
+    x = minigrad.randn(2, 4, 3)  # (N, C, d): class indices are (N, d) = (2, 3)
+    with pytest.raises(ValueError, match=r"\(2, 4, 3\) needs a target of class indices of "
+                                         r"shape \(2, 3\), got \(3, 2\)"):
+        F.cross_entropy(x, minigrad.tensor(np.zeros((3, 2), dtype=np.int64)))
+    with pytest.raises(ValueError, match=r"probabilities.*input's shape \(2, 4, 3\), got "
+                                         r"\(2, 3\); class indices must be integers"):
+        F.cross_entropy(x, minigrad.zeros(2, 3))
+    with pytest.raises(TypeError, match=r"class indices \(integers\), got dtype float32"):
+        F.nll_loss(x, minigrad.zeros(2, 3))
+    with pytest.raises(TypeError, match="got dtype bool"):
+        F.cross_entropy(x, minigrad.tensor(np.zeros((2, 3), dtype=bool)))
+    with pytest.raises(ValueError, match="0-d"):
+        F.cross_entropy(minigrad.tensor(1.0), minigrad.tensor(0))
+
+
+def test_ignore_index_with_class_probabilities_is_refused():
+    x = minigrad.randn(2, 3)
+    with pytest.raises(ValueError, match=r"ignore_index \(0\) cannot be used with a target "
+                                         r"of class probabilities"):
+        F.cross_entropy(x, F.softmax(minigrad.randn(2, 3), dim=1), ignore_index=0)
+
+
+def test_loss_arguments_after_weight_are_keyword_only():
+    """PyTorch's third and fourth positional arguments are the deprecated size_average and
+    reduce: a call that passes them by position must fail, not bind them to other names."""
+    x, y = minigrad.randn(2, 3), minigrad.tensor([0, 1])
+    with pytest.raises(TypeError):
+        F.cross_entropy(x, y, None, None)
+    with pytest.raises(TypeError):
+        nn.CrossEntropyLoss(None, None)
+    with pytest.raises(TypeError):
+        nn.MSELoss(None)
+
+
+def test_bce_weights_must_broadcast_to_the_input():
+    x, t = minigrad.randn(3, 4), minigrad.rand(3, 4)
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(5,\) does not broadcast to "
+                                         r"the input's shape \(3, 4\)"):
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=minigrad.ones(5))
+    with pytest.raises(ValueError, match=r"weight of shape \(2, 3, 4\) does not broadcast"):
+        nn.BCEWithLogitsLoss(weight=minigrad.ones(2, 3, 4))(x, t)
 
 
 # =========================================================================== activations
@@ -249,6 +599,14 @@ DEVICE_CASES = {
     **{f"F.{f}-{i}": (lambda x, f=f, s=s: getattr(F, f)(x, **s))
        for i, (f, _, s) in enumerate(ACTIVATIONS)},
     "erf": minigrad.erf,
+    "cross_entropy": lambda x: F.cross_entropy(
+        x, minigrad.tensor([[0, 2], [1, -100], [3, 0]], device=x.device),
+        minigrad.tensor([1.0, 2.0, 0.5, 1.5], dtype=minigrad.float64, device=x.device),
+        label_smoothing=0.1),
+    "cross_entropy-probabilities": lambda x: F.cross_entropy(x, F.softmax(x.detach() * 2, 1)),
+    "bce_with_logits": lambda x: F.binary_cross_entropy_with_logits(
+        x, F.sigmoid(x.detach() * 3), pos_weight=minigrad.tensor(
+            np.full((1, 4, 1), 2.0), device=x.device)),
 }
 
 
