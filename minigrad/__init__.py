@@ -36,6 +36,7 @@ from .ops import (amax, amin, argmax, argmin, argsort, bmm, clone, concat, conca
                   cos, cosh, flatten, flip, max, meshgrid, min, narrow, permute,
                   repeat_interleave, reshape, return_types, sin, sinh, sort, squeeze, swapaxes,
                   swapdims, t, topk, transpose, tril, triu, unsqueeze, var)
+from .ops import erf  # noqa: F401
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor

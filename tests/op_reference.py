@@ -39,7 +39,11 @@ GROUPS = [
     ("Arithmetic and operators", ["minigrad.ops.arithmetic"],
      "Operands broadcast as in NumPy, and a Python number works on either side "
      "(`2 * x`, `x ** 2`, `1 - x`)."),
-    ("Elementwise functions and comparisons", ["minigrad.ops.elementwise"], ""),
+    ("Elementwise functions and comparisons", ["minigrad.ops.elementwise", "minigrad.ops.special"],
+     ""),
+    ("Activations", ["minigrad.ops.activation"],
+     "The activations beyond `tanh`, `sigmoid` and `relu`. `minigrad.nn.functional` has them "
+     "under PyTorch's signatures, and `minigrad.nn` as modules (`nn.GELU`)."),
     ("Reductions", ["minigrad.ops.reduction"],
      "`dim` is an int, a tuple of ints or None (all dimensions); `keepdim=True` keeps the "
      "reduced dimensions with size 1. As in PyTorch, NumPy's `axis=` and `keepdims=` work "

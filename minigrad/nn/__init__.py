@@ -1,5 +1,8 @@
 """Neural-network building blocks with ``torch.nn``'s names: modules, layers, losses, init."""
 from . import functional, init, utils  # noqa: F401
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, SiLU,  # noqa: F401
+                         Sigmoid, Softmax, Softplus, Tanh)
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss  # noqa: F401
 from .layers import Dropout, Embedding, Identity, Linear, ModuleList, Sequential  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
 from .cell import RecurrentCell  # noqa: F401

@@ -6,6 +6,7 @@ makes it a method (``x.tanh()``) or an operator (``x + y``), with PyTorch's name
 from ..creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from ..tensor import Tensor
 from . import return_types  # noqa: F401 - the named tuples of max, min, sort, topk
+from .activation import elu, gelu, hardtanh, leaky_relu, silu, softplus
 from .arithmetic import add, bmm, div, matmul, mul, neg, pow, radd, rdiv, rmul, rpow, rsub, sub
 from .conversion import to
 from .elementwise import (abs, clamp, cos, cosh, eq, exp, ge, gt, le, log, lt, maximum, minimum,
@@ -19,6 +20,7 @@ from .shape import (T, clone, contiguous, expand, expand_as, flatten, flip, mesh
                     repeat, repeat_interleave, reshape, reshape_as, squeeze, squeeze_, swapaxes,
                     swapdims, t, t_, transpose, unsqueeze, unsqueeze_, view, view_as)
 from .softmax import log_softmax, softmax
+from .special import erf
 
 _METHODS = {
     "__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
@@ -34,6 +36,7 @@ _METHODS = {
     "sum": sum, "mean": mean, "var": var, "max": max, "min": min, "logsumexp": logsumexp,
     "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "argsort": argsort,
     "sort": sort, "topk": topk, "softmax": softmax, "log_softmax": log_softmax,
+    "erf": erf,
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
     "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
     "flip": flip, "clone": clone, "contiguous": contiguous, "split": split, "chunk": chunk,
