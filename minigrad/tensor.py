@@ -43,7 +43,9 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise, so hash by identity
 
     def __init__(self, data, requires_grad=False):
-        if not isinstance(data, numpy.ndarray) and backend.device_of(data) == "cpu":
+        if isinstance(data, (list, tuple, int, float)) and not isinstance(data, numpy.generic):
+            data = numpy.asarray(data, dtype=dtypes.default_float)  # torch.Tensor([0]): float
+        elif not isinstance(data, numpy.ndarray) and backend.device_of(data) == "cpu":
             data = numpy.asarray(data)
         self.array = data
         self.grad = None

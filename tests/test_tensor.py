@@ -339,3 +339,11 @@ def test_truth_value_of_many_elements_is_ambiguous():
 def test_cuda_without_cupy_names_the_package():
     with pytest.raises(RuntimeError, match="(?i)cupy.*pip install cupy"):
         minigrad.tensor([1.0], device="cuda")
+
+
+def test_the_tensor_class_called_with_data_makes_floats_as_torch_tensor_does(torch):
+    for data in ([0], [[1, 2], [3, 4]], [2.5], [True, False]):
+        ours, theirs = minigrad.Tensor(data), torch.Tensor(data)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert minigrad.Tensor(np.arange(3)).dtype == np.int64  # an array keeps its dtype
