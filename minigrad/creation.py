@@ -3,7 +3,7 @@ import numbers
 
 import numpy
 
-from . import backend, dtypes, random
+from . import backend, devices, dtypes, random
 from .tensor import Tensor
 
 
@@ -13,7 +13,9 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
     Python floats and lists of them become float32 (the default); integers become
     int64 and booleans bool. A NumPy/CuPy array keeps its dtype (float64 stays
-    float64), as in ``torch.tensor``. ``dtype`` overrides all of this.
+    float64), as in ``torch.tensor``. ``dtype`` overrides all of this. Without
+    ``device``, a CuPy array stays on its GPU and anything else goes to the default
+    device (``minigrad.set_default_device``).
     """
     if isinstance(data, Tensor):
         data = data.array
@@ -32,6 +34,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
         dtype = dtypes.default_float
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
+    if device is None and backend.device_of(array) == "cpu":
+        device = devices.get_default_device()
     if device is not None:
         array = backend.to_device(array, device)
     return Tensor(array, requires_grad=requires_grad)
@@ -48,23 +52,25 @@ def _shape(size):
 
 def _make(array, dtype, device, requires_grad):
     dtype = dtypes.resolve(dtype) or dtypes.default_float
-    array = backend.to_device(numpy.asarray(array, dtype=dtype), backend.parse_device(device))
+    if device is None:
+        device = devices.get_default_device()
+    array = backend.to_device(numpy.asarray(array, dtype=dtype), device)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, device="cpu", requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _make(numpy.zeros(_shape(size)), dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device="cpu", requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False):
     return _make(numpy.ones(_shape(size)), dtype, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _make(numpy.full(_shape((size,)), fill_value), dtype, device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Numbers from ``start`` up to, not including, ``end``. Integers give int64."""
     values = numpy.arange(start, end, step) if end is not None else numpy.arange(start)
     if dtype is None and values.dtype.kind in "iu":
@@ -72,12 +78,12 @@ def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=Fals
     return _make(values, dtype, device, requires_grad)
 
 
-def rand(*size, dtype=None, device="cpu", requires_grad=False):
+def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1), from minigrad's seeded generator."""
     return _make(random.generator().random(_shape(size)), dtype, device, requires_grad)
 
 
-def randn(*size, dtype=None, device="cpu", requires_grad=False):
+def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal, from minigrad's seeded generator."""
     return _make(random.generator().standard_normal(_shape(size)), dtype, device, requires_grad)
 

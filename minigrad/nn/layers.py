@@ -9,7 +9,7 @@ from .module import Module, Parameter
 
 def _empty(*shape, dtype=None, device=None):
     return Parameter(creation.zeros(*shape, dtype=dtypes.resolve(dtype) or dtypes.default_float,
-                                    device=device or "cpu"))
+                                    device=device))
 
 
 def _check_sizes(**sizes):
