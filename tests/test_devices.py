@@ -145,7 +145,8 @@ def test_modules_move_to_a_device_object():
     lambda: minigrad.ones(2).to(minigrad.device("cuda:0")),
     lambda: minigrad.ones(2).cuda(minigrad.device("cuda")),
     lambda: nn.Linear(2, 2).to(minigrad.device("cuda")),
-], ids=["zeros", "tensor", "Tensor.to", "Tensor.cuda", "Module.to"])
+    lambda: nn.Linear(2, 2).cuda(),
+], ids=["zeros", "tensor", "Tensor.to", "Tensor.cuda", "Module.to", "Module.cuda"])
 def test_cuda_device_objects_without_cupy_say_what_to_install(use):
     with pytest.raises(RuntimeError, match="needs CuPy.*pip install cupy-cuda12x"):
         use()
@@ -317,4 +318,7 @@ def test_gpu_default_device_and_modules():
     lin = nn.Linear(3, 2)
     assert lin.weight.device == "cuda:0"
     minigrad.set_default_device("cpu")
+    lin.cpu()
+    assert lin.weight.device == "cpu"
+    assert lin.cuda().weight.device == "cuda:0"
     assert lin.to(minigrad.device("cpu")).weight.device == "cpu"
