@@ -1,5 +1,6 @@
 """Module features that PyTorch programs use, each checked against torch itself:
-``apply``, buffers, ``named_modules``, and state dicts of tied weights loaded both ways.
+``apply``, buffers, ``named_modules``, ``Embedding(padding_idx=)`` and state dicts of
+tied weights loaded both ways.
 
 Each model is written once, as a function of the library (``minigrad`` or ``torch``),
 so the twin is the same code with the import renamed.
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad
+import minigrad.nn.functional as F
 from minigrad import nn
 
 
@@ -247,6 +249,60 @@ def test_module_to_a_tensor_takes_its_device_and_dtype():
     assert model.weight.dtype == np.float64 and model.weight.device == "cpu"
     assert model.float().weight.dtype == np.float32
     assert model.cpu() is model and model.to("cpu", non_blocking=True) is model
+
+
+# --------------------------------------------------------------------------- Embedding
+@pytest.mark.parametrize("padding_idx", [None, 0, 4, 6, -1, -3])
+def test_embedding_padding_idx_matches_torch(torch, padding_idx):
+    ours = nn.Embedding(7, 3, padding_idx=padding_idx, dtype=minigrad.float64)
+    theirs = torch.nn.Embedding(7, 3, padding_idx=padding_idx, dtype=torch.float64)
+    assert ours.padding_idx == theirs.padding_idx and repr(ours) == repr(theirs)
+    if padding_idx is not None:
+        assert np.all(numpy_of(ours.weight)[padding_idx] == 0)  # zero at init, as torch's
+        assert not np.all(numpy_of(ours.weight) == 0)
+    with torch.no_grad():  # a nonzero padding row: its value is still looked up
+        theirs.weight.copy_(torch.from_numpy(np.random.default_rng(2).standard_normal((7, 3))))
+    ours.load_state_dict({"weight": theirs.weight.detach().numpy()})
+    idx = np.array([[0, 4, 6, 4], [1, 6, 0, 5]])
+    upstream = np.random.default_rng(3).standard_normal((2, 4, 3))
+    out_ours, out_theirs = ours(minigrad.tensor(idx)), theirs(torch.from_numpy(idx))
+    np.testing.assert_array_equal(numpy_of(out_ours), numpy_of(out_theirs))
+    out_ours.backward(minigrad.tensor(upstream))
+    out_theirs.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    if padding_idx is not None:
+        assert np.all(ours.weight.grad.numpy()[padding_idx] == 0)
+
+
+def test_functional_embedding_padding_idx_matches_torch(torch):
+    weight = np.random.default_rng(4).standard_normal((5, 2))
+    idx = np.array([2, 2, 0, 4])
+    ours = minigrad.tensor(weight, requires_grad=True)
+    theirs = torch.tensor(weight, requires_grad=True)
+    F.embedding(minigrad.tensor(idx), ours, padding_idx=2).sum().backward()
+    torch.nn.functional.embedding(torch.from_numpy(idx), theirs, padding_idx=2).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    assert ours.grad.numpy()[2].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("padding_idx", [7, -8, 1.5, True, "0"])
+def test_embedding_bad_padding_idx(padding_idx):
+    with pytest.raises(ValueError, match=r"padding_idx must be an integer from -7 to 6 "
+                                         r"\(num_embeddings is 7\)"):
+        nn.Embedding(7, 3, padding_idx=padding_idx)
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_from_pretrained_matches_torch(torch, freeze):
+    table = np.arange(12.0).reshape(4, 3)
+    ours = nn.Embedding.from_pretrained(minigrad.tensor(table), freeze=freeze, padding_idx=1)
+    theirs = torch.nn.Embedding.from_pretrained(torch.from_numpy(table), freeze=freeze,
+                                                padding_idx=1)
+    assert repr(ours) == repr(theirs)
+    assert ours.weight.requires_grad == theirs.weight.requires_grad == (not freeze)
+    np.testing.assert_array_equal(numpy_of(ours.weight), numpy_of(theirs.weight))
+    with pytest.raises(ValueError, match="2-D tensor"):
+        nn.Embedding.from_pretrained(minigrad.zeros(3))
 
 
 # --------------------------------------------------------------------------- tied weights
