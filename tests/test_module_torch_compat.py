@@ -1,6 +1,6 @@
 """Module features that PyTorch programs use, each checked against torch itself:
-``apply``, buffers, ``named_modules``, ``Embedding(padding_idx=)`` and state dicts of
-tied weights loaded both ways.
+``apply``, buffers, ``named_modules``, ``Embedding(padding_idx=)``, the recurrent layers'
+reprs and ``flatten_parameters``, and state dicts of tied weights loaded both ways.
 
 Each model is written once, as a function of the library (``minigrad`` or ``torch``),
 so the twin is the same code with the import renamed.
@@ -303,6 +303,56 @@ def test_embedding_from_pretrained_matches_torch(torch, freeze):
     np.testing.assert_array_equal(numpy_of(ours.weight), numpy_of(theirs.weight))
     with pytest.raises(ValueError, match="2-D tensor"):
         nn.Embedding.from_pretrained(minigrad.zeros(3))
+
+
+# --------------------------------------------------------------------------- reprs
+LAYER_CONFIGS = [
+    ((58, 128), {}),
+    ((10, 20), {"num_layers": 2, "dropout": 0.5}),
+    ((3, 4), {"batch_first": True}),
+    ((3, 4), {"bias": False}),
+    ((3, 4), {"bidirectional": True, "num_layers": 3, "dropout": 1}),
+    ((5, 6), {"num_layers": 2, "batch_first": True, "dropout": 0.25, "bidirectional": True,
+              "bias": False}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:dropout option adds dropout")  # torch's, for 1 layer
+@pytest.mark.parametrize("layer", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("args, kwargs", LAYER_CONFIGS)
+def test_recurrent_layer_reprs_match_torch(torch, layer, args, kwargs):
+    assert repr(getattr(nn, layer)(*args, **kwargs)) == \
+        repr(getattr(torch.nn, layer)(*args, **kwargs))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.RNN(58, 128),
+    lambda lib: lib.nn.RNN(3, 4, nonlinearity="relu"),
+    lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="relu", bias=False),
+    lambda lib: lib.nn.RNNCell(3, 4),
+    lambda lib: lib.nn.GRUCell(3, 4, bias=False),
+    lambda lib: lib.nn.LSTMCell(3, 4),
+    lambda lib: lib.nn.Sequential(lib.nn.Embedding(10, 4, padding_idx=0),
+                                  lib.nn.LSTM(4, 8, batch_first=True)),
+])
+def test_more_reprs_match_torch(torch, make):
+    assert repr(make(minigrad)) == repr(make(torch))
+
+
+def test_rnn_keeps_its_nonlinearity_like_torch(torch):
+    assert nn.RNN(3, 4, nonlinearity="relu").nonlinearity == \
+        torch.nn.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
+
+
+@pytest.mark.parametrize("layer", [nn.RNN, nn.GRU, nn.LSTM])
+def test_flatten_parameters_is_a_documented_no_op(layer):
+    model = layer(3, 4, num_layers=2)
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    params = list(model.parameters())
+    assert model.flatten_parameters() is None
+    assert all(a is b for a, b in zip(model.parameters(), params))
+    assert all(np.array_equal(before[k], v.numpy()) for k, v in model.state_dict().items())
+    assert "does nothing" in layer.flatten_parameters.__doc__.lower()
 
 
 # --------------------------------------------------------------------------- tied weights
