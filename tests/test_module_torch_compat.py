@@ -416,6 +416,15 @@ def test_tied_weights_survive_save_and_load(tmp_path):
     assert fresh.decoder.weight is fresh.encoder.weight
 
 
+def test_load_state_dict_takes_a_mapping_like_torch(torch):
+    for lib, error in ((minigrad, TypeError), (torch, TypeError)):
+        with pytest.raises(error):
+            lib.nn.Linear(2, 2).load_state_dict([("weight", lib.zeros(2, 2))])
+    with pytest.raises(TypeError, match="load_state_dict takes a dict of name -> tensor "
+                                        r"\(what state_dict\(\) returns\), got a list"):
+        nn.Linear(2, 2).load_state_dict([])
+
+
 def test_a_tied_name_missing_is_refused_like_torch(torch):
     state = {k: v.detach().numpy() for k, v in language_model(torch).state_dict().items()}
     del state["decoder.weight"]

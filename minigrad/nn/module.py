@@ -296,6 +296,9 @@ class Module:
         mismatch, is an error that names every offending key; otherwise matching keys are
         loaded and the missing and unexpected ones returned.
         """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict takes a dict of name -> tensor (what "
+                            f"state_dict() returns), got a {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
