@@ -291,6 +291,17 @@ def test_naming_devices_and_seeding_import_no_cupy(tmp_path):
     assert "done" in completed.stdout and "CUPY IMPORTED" not in completed.stderr
 
 
+def test_the_cli_help_imports_no_cupy(tmp_path):
+    code = ("from minigrad.cli.main import main\n"
+            "try:\n"
+            "    main(['--help'], prog_name='minigrad')\n"
+            "except SystemExit:\n"
+            "    pass\n")
+    completed = run_with_fake_cupy(tmp_path, code)
+    assert completed.returncode == 0, completed.stderr
+    assert "Usage: minigrad" in completed.stdout and "CUPY IMPORTED" not in completed.stderr
+
+
 def test_asking_about_the_gpu_does_import_cupy(tmp_path):
     """The probe above can fail: asking whether CUDA is there is what imports CuPy."""
     completed = run_with_fake_cupy(tmp_path, "import minigrad\n"
