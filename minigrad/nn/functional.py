@@ -31,7 +31,7 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002
         return rows
     padding_idx = _padding_row(padding_idx, weight.shape[0])
     at_padding = weight.xp.expand_dims(indices == padding_idx, -1)
-    return ops.where(at_padding, weight.detach()[padding_idx], rows)  # the padding row, off the graph
+    return ops.where(at_padding, weight.detach()[padding_idx], rows)  # read outside the graph
 
 
 def _padding_row(padding_idx, num_embeddings):
