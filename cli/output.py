@@ -123,11 +123,15 @@ def check_writable_file(path):
 def read_checkpoint(path):
     import minigrad
     try:
-        return minigrad.load(path)
+        state = minigrad.load(path)
     except FileNotFoundError:
         raise ValueError(f"--load {path}: no such file") from None
     except (OSError, ValueError) as error:
         raise ValueError(f"--load {path}: {error}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"--load {path}: it holds a {type(state).__name__}, not a model's "
+                         f"state_dict (as `minigrad train --save` writes)")
+    return state
 
 
 def write_outputs(comparison, folder):

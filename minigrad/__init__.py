@@ -18,7 +18,9 @@ del _variable
 
 from . import ops  # noqa: E402, F401 - attaches the ops to Tensor as methods
 from . import nn, optim  # noqa: F401
+from . import accelerator, backends, cuda  # noqa: F401 - torch.cuda & co. by their names
 from .backend import gpu_available
+from .devices import device, get_default_device, set_default_device
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .creation import empty, eye, from_numpy, linspace, normal, randint
 from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,

@@ -11,6 +11,9 @@ works (and stays fast) on machines without it.
 """
 import numpy
 
+from . import devices
+
+CPU = devices.device("cpu")
 _cupy = None
 
 CUPY_HINT = ("install CuPy for your CUDA version, e.g. `pip install cupy-cuda12x` "
@@ -31,33 +34,38 @@ def cupy_or_none():
 
 def gpu_available():
     """True when CuPy imports and sees at least one CUDA device."""
-    cupy = cupy_or_none()
-    if cupy is None:
-        return False
-    try:
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
+    return device_count() > 0
 
 
 def parse_device(device):
-    """Normalise a device name: ``"cpu"``, ``"cuda"`` -> ``"cuda:0"``, ``"cuda:1"``."""
+    """The device an array would live on: ``"cpu"``, ``"cuda"`` -> ``cuda:0``, ``"cuda:1"``
+    (names, or ``minigrad.device`` objects; None is the CPU). Returns a ``minigrad.device``,
+    always with its index for CUDA."""
     if device is None:
-        return "cpu"
-    name = str(device).strip().lower()
-    if name == "cpu":
-        return "cpu"
-    if name == "cuda":
-        return "cuda:0"
-    if name.startswith("cuda:") and name[5:].isdigit():
-        return name
-    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+        return CPU
+    if not isinstance(device, str):
+        raise TypeError(f"a device must be a minigrad.device or a name such as 'cuda:0', "
+                        f"got {device!r} ({type(device).__name__})")
+    parsed = devices.device(device)
+    if parsed.type == "cpu":
+        return CPU
+    return parsed if parsed.index is not None else devices.device("cuda", 0)
+
+
+def device_count():
+    """How many CUDA devices CuPy sees (0 without CuPy, or without a GPU)."""
+    cupy = cupy_or_none()
+    if cupy is None:
+        return 0
+    try:
+        return int(cupy.cuda.runtime.getDeviceCount())
+    except Exception:
+        return 0
 
 
 def xp_for(device):
     """The array module (numpy or cupy) that holds arrays on ``device``."""
-    device = parse_device(device)
-    if device == "cpu":
+    if parse_device(device).type == "cpu":
         return numpy
     cupy = cupy_or_none()
     if cupy is None:
@@ -73,10 +81,10 @@ def get_array_module(array):
 
 
 def device_of(array):
-    """The device name of a backend array."""
+    """The device (a ``minigrad.device``) that holds a backend array."""
     if isinstance(array, numpy.ndarray) or _cupy is None or not isinstance(array, _cupy.ndarray):
-        return "cpu"
-    return f"cuda:{array.device.id}"
+        return CPU
+    return devices.device("cuda", array.device.id)
 
 
 def to_device(array, device):
@@ -84,10 +92,10 @@ def to_device(array, device):
     device = parse_device(device)
     if device_of(array) == device:
         return array
-    if device == "cpu":
+    if device.type == "cpu":
         return array.get()
     cupy = xp_for(device)
-    with cupy.cuda.Device(int(device[5:])):
+    with cupy.cuda.Device(device.index):
         return cupy.asarray(array)
 
 

@@ -4,7 +4,7 @@ import numbers
 
 import numpy
 
-from . import backend, dtypes, random
+from . import backend, devices, dtypes, random
 from .tensor import Tensor, from_op
 
 
@@ -14,7 +14,9 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
     Python floats and lists of them become float32 (the default); integers become
     int64 and booleans bool. A NumPy/CuPy array keeps its dtype (float64 stays
-    float64), as in ``torch.tensor``. ``dtype`` overrides all of this.
+    float64), as in ``torch.tensor``. ``dtype`` overrides all of this. Without
+    ``device``, a CuPy array stays on its GPU and anything else goes to the default
+    device (``minigrad.set_default_device``).
     """
     if isinstance(data, Tensor):
         data = data.array
@@ -33,6 +35,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
         dtype = dtypes.default_float
     if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
+    if device is None and backend.device_of(array) == "cpu":
+        device = devices.get_default_device()
     if device is not None:
         array = backend.to_device(array, device)
     return Tensor(array, requires_grad=requires_grad)
@@ -49,29 +53,31 @@ def _shape(size):
 
 def _make(array, dtype, device, requires_grad):
     dtype = dtypes.resolve(dtype) or dtypes.default_float
-    array = backend.to_device(numpy.asarray(array, dtype=dtype), backend.parse_device(device))
+    if device is None:
+        device = devices.get_default_device()
+    array = backend.to_device(numpy.asarray(array, dtype=dtype), device)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, device="cpu", requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _make(numpy.zeros(_shape(size)), dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device="cpu", requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False):
     return _make(numpy.ones(_shape(size)), dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device="cpu", requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of this size to be filled in later. PyTorch leaves its values undefined;
     minigrad gives zeros."""
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _make(numpy.full(_shape((size,)), fill_value), dtype, device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Numbers from ``start`` up to, not including, ``end``. Integers give int64."""
     values = numpy.arange(start, end, step) if end is not None else numpy.arange(start)
     if dtype is None and values.dtype.kind in "iu":
@@ -79,14 +85,14 @@ def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=Fals
     return _make(values, dtype, device, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced numbers from ``start`` to ``end``, both included."""
     if not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
     return _make(numpy.linspace(start, end, int(steps)), dtype, device, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (n x n when m is None): ones on the diagonal."""
     return _make(numpy.eye(n, m), dtype, device, requires_grad)
 
@@ -102,17 +108,17 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def rand(*size, dtype=None, device="cpu", requires_grad=False):
+def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1), from minigrad's seeded generator."""
     return _make(random.generator().random(_shape(size)), dtype, device, requires_grad)
 
 
-def randn(*size, dtype=None, device="cpu", requires_grad=False):
+def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal, from minigrad's seeded generator."""
     return _make(random.generator().standard_normal(_shape(size)), dtype, device, requires_grad)
 
 
-def randperm(n, generator=None, dtype=None, device="cpu", requires_grad=False):
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     """The numbers 0 to n - 1 in a random order (int64), drawn from ``generator`` (a
     ``minigrad.Generator``) or, when it is None, from minigrad's seeded generator."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
@@ -121,7 +127,7 @@ def randperm(n, generator=None, dtype=None, device="cpu", requires_grad=False):
     return _make(order, dtype or dtypes.int64, device, requires_grad)
 
 
-def randint(low=0, high=None, size=None, dtype=None, device="cpu", requires_grad=False):
+def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=False):
     """Random integers from ``low`` (0 by default) up to, not including, ``high``, in a
     tensor of shape ``size`` (int64): ``randint(10, (3,))``, ``randint(5, 10, (2, 2))``."""
     if size is None:  # randint(high, size)
@@ -151,7 +157,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, device=None, requires_grad=
                             "normal(0.0, 1.0, (2, 3))")
         _check_std(std)
         draws = mean + std * random.generator().standard_normal(_shape((size,)))
-        return _make(draws, dtype, device or "cpu", requires_grad)
+        return _make(draws, dtype, device, requires_grad)
     like = parents[0]
     mean_, std_ = (t.array if isinstance(t, Tensor) else t for t in (mean, std))
     _check_std(std_)
@@ -231,7 +237,7 @@ class TensorType:
     def __call__(self, *data_or_size, device=None):
         if all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, numpy.bool_))
                for n in data_or_size):  # LongTensor(2, 3), and LongTensor() is empty
-            return zeros(*(data_or_size or (0,)), dtype=self.dtype, device=device or "cpu")
+            return zeros(*(data_or_size or (0,)), dtype=self.dtype, device=device)
         if len(data_or_size) == 1:
             return tensor(data_or_size[0], dtype=self.dtype, device=device)
         raise TypeError(f"{self.__name__}(...) takes data (a list, an array, a tensor) or "

@@ -1,9 +1,14 @@
-"""Checkpoints: ``save(obj, path)`` and ``load(path)``, as ``.npz`` files read without pickle.
+"""Checkpoints: ``save(obj, f)`` and ``load(f)``, as ``.npz`` files read without pickle.
 
     minigrad.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100},
                   "run/ckpt.npz")
     checkpoint = minigrad.load("run/ckpt.npz")
     model.load_state_dict(checkpoint["model"])
+
+``f`` is a path or a file object opened in binary mode (``open(..., "wb")``,
+``io.BytesIO()``), as for ``torch.save`` and ``torch.load``. What can be saved is what
+PyTorch programs save: state dicts, optimizer state dicts, and dicts, lists and tuples
+of tensors, arrays, numbers, strings, booleans and None, nested freely.
 
 File layout: an ordinary, uncompressed NumPy ``.npz`` (a zip of ``.npy`` members) holding
 
@@ -20,11 +25,14 @@ int keys, order kept), ``{"list": [...]}``, ``{"tuple": [...]}``, and the array 
 ``{"tensor": member}``, ``{"array": member}`` and ``{"scalar": member}`` (a NumPy scalar).
 
 ``load`` never unpickles anything: it reads with ``numpy.load(..., allow_pickle=False)`` and
-checks the header before trusting it. ``save`` writes a temporary file beside ``path`` and
-renames it over ``path`` only once it is complete, so a crash never leaves half a checkpoint.
+checks the header before trusting it. Saving to a path writes a temporary file beside it and
+renames it over the path only once it is complete, so a crash never leaves half a checkpoint.
+A whole Module is not saved (it is code, which only pickle could store): save its
+``state_dict()`` and load that into a model your code builds.
 """
 import contextlib
 import errno
+import io
 import json
 import os
 import sys
@@ -46,20 +54,23 @@ class CheckpointError(ValueError):
 
 
 # ---------------------------------------------------------------------------- save
-def save(obj, path):
-    """Write ``obj`` to ``path`` (exactly that path; no ``.npz`` is appended).
+def save(obj, f):
+    """Write ``obj`` to ``f``: a path (exactly that path; no ``.npz`` is appended) or a
+    file object opened for binary writing.
 
-    ``obj`` is a dict whose values may be Tensors, NumPy or CuPy arrays, NumPy scalars,
-    ``int``, ``float``, ``bool``, ``str``, ``None``, lists, tuples and dicts with str or int
-    keys, nested freely. Anything else raises TypeError naming where it was found.
+    ``obj`` may be a Tensor, a NumPy or CuPy array, a NumPy scalar, ``int``, ``float``,
+    ``bool``, ``str``, ``None``, or a list, tuple or dict (with str or int keys) of these,
+    nested freely. Anything else raises TypeError naming where it was found, before
+    anything is written.
     """
-    if not isinstance(obj, dict):
-        raise TypeError(f"save() takes a dict (such as a state_dict), got {type(obj).__name__}")
     members = {}
     root = _encode(obj, members, "")  # may raise TypeError: before any file is touched
     members[HEADER] = numpy.array(json.dumps({"format": FORMAT, "version": VERSION,
                                               "root": root}))
-    _write_atomically(os.fspath(path), members)
+    if _is_file_object(f, "write"):
+        numpy.savez(f, **members)
+    else:
+        _write_atomically(os.fspath(f), members)
 
 
 def _encode(value, members, where):
@@ -71,7 +82,7 @@ def _encode(value, members, where):
     if isinstance(value, numpy.ndarray) or _is_cupy_array(value):
         return _array_node("array", backend.to_numpy(value), members, where)
     if value is None or isinstance(value, (bool, int, float, str)):
-        return value
+        return str(value) if isinstance(value, str) else value  # a device is saved as its name
     if isinstance(value, dict):
         pairs = []
         for key, item in value.items():
@@ -83,7 +94,12 @@ def _encode(value, members, where):
     if isinstance(value, (list, tuple)):
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {kind: [_encode(item, members, _join(where, i)) for i, item in enumerate(value)]}
-    raise TypeError(f"{where}: cannot save a {type(value).__name__} (a checkpoint holds "
+    place = f"{where}: " if where else ""
+    if callable(getattr(value, "state_dict", None)):  # a Module, an optimizer, a scheduler
+        raise TypeError(f"{place}cannot save a whole {type(value).__name__}: save its "
+                        f"state_dict() instead, e.g. minigrad.save(model.state_dict(), path), "
+                        f"and load that into an object your code builds")
+    raise TypeError(f"{place}cannot save a {type(value).__name__} (a checkpoint holds "
                     f"Tensors, arrays, numbers, strings, None, lists, tuples and dicts)")
 
 
@@ -113,42 +129,82 @@ def _write_atomically(path, members):
 
 
 # ---------------------------------------------------------------------------- load
-def load(path, map_location=None):
-    """Read a checkpoint written by ``save`` and return what was saved.
+def load(f, map_location=None, weights_only=None):
+    """Read a checkpoint written by ``save`` from ``f`` (a path or a binary file object)
+    and return what was saved.
 
     Tensors come back as Tensors (plain leaves, not requiring grad) and arrays as arrays,
     with the same dtypes and shapes, on ``map_location`` ("cpu" by default, "cuda",
-    "cuda:1"). Raises CheckpointError, naming the file, for anything truncated, corrupt or
-    not written by ``save``.
+    "cuda:1" or a ``minigrad.device``). ``weights_only`` is accepted for PyTorch's sake:
+    nothing is ever unpickled, so every load is weights-only. Raises CheckpointError,
+    naming the file, for anything truncated, corrupt or not written by ``save``.
     """
-    path = os.fspath(path)
+    if isinstance(map_location, dict) or callable(map_location):
+        raise TypeError(f"map_location must be a device or its name ('cpu', 'cuda', "
+                        f"'cuda:1') or None; minigrad takes no {type(map_location).__name__} "
+                        f"there, since it loads every tensor onto the one device")
     device = backend.parse_device(map_location)
-    _check_signature(path)
+    if _is_file_object(f, "read"):
+        name = _file_object_name(f)
+        _check_signature(name, _peek(f, name))
+        source = f
+    else:
+        name = source = os.fspath(f)
+        _check_signature(name, _first_bytes(name))
     try:
-        archive = numpy.load(path, allow_pickle=False)
+        archive = numpy.load(source, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, EOFError) as e:
-        raise _refusal(path, f"the zip archive is truncated or corrupt ({e})") from e
+        raise _refusal(name, f"the zip archive is truncated or corrupt ({e})") from e
     with archive:
-        reader = _Reader(archive, path, device)
-        result = reader.decode(reader.header_root(), "")
-    if not isinstance(result, dict):
-        raise _refusal(path, f"the top level is not a dict but {type(result).__name__}")
-    return result
+        reader = _Reader(archive, name, device)
+        return reader.decode(reader.header_root(), "")
 
 
-def _check_signature(path):
-    """Refuse files that are not zip archives before numpy guesses at them."""
+def _is_file_object(f, method):
+    """True for an open file (or BytesIO); refuses one opened in text mode."""
+    if not callable(getattr(f, method, None)):
+        return False
+    if isinstance(f, io.TextIOBase):
+        mode = "wb" if method == "write" else "rb"
+        raise TypeError(f"a checkpoint is binary: open the file with mode {mode!r}, not in "
+                        f"text mode")
+    return True
+
+
+def _file_object_name(f):
+    name = getattr(f, "name", None)
+    return str(name) if isinstance(name, (str, bytes, os.PathLike)) else \
+        f"<{type(f).__name__} object>"
+
+
+def _first_bytes(path):
     try:
         with open(path, "rb") as file:
-            start = file.read(4)
+            return file.read(4)
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, "no checkpoint file at this path", path) from None
+
+
+def _peek(f, name):
+    """The first 4 bytes from the file object's position, which is then put back."""
+    try:
+        start = f.tell()
+        first = f.read(4)
+        f.seek(start)
+    except (OSError, AttributeError) as e:
+        raise _refusal(name, f"the file object cannot seek ({e}); a zip archive is read from "
+                             f"its end, so read the bytes into io.BytesIO first") from e
+    return first
+
+
+def _check_signature(name, start):
+    """Refuse files that are not zip archives before numpy guesses at them."""
     if not start:
-        raise _refusal(path, "the file is empty")
+        raise _refusal(name, "the file is empty")
     if start == b"\x93NUM":
-        raise _refusal(path, "it is a single .npy array, not an .npz checkpoint")
+        raise _refusal(name, "it is a single .npy array, not an .npz checkpoint")
     if start not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip's first record, or an empty zip
-        raise _refusal(path, f"it is not an .npz (zip) archive: it starts with {start!r}")
+        raise _refusal(name, f"it is not an .npz (zip) archive: it starts with {start!r}")
 
 
 class _Reader:

@@ -189,7 +189,8 @@ class Tensor:
         return self.to("cpu")
 
     def cuda(self, device=0):
-        return self.to(f"cuda:{device}")
+        """A copy on the GPU: ``device`` is a number, a name (``"cuda:1"``) or a device."""
+        return self.to(device if isinstance(device, str) else f"cuda:{device}")
 
     def float(self):
         return self.to(dtypes.float32)

@@ -450,6 +450,13 @@ def test_load_of_a_corrupt_file_exits_2(tmp_path):
     assert_usage_error(result, "--load", str(bad))
 
 
+def test_load_of_a_checkpoint_that_is_no_state_dict_exits_2(tmp_path):
+    listed = tmp_path / "list.npz"
+    minigrad.save([minigrad.ones(2)], listed)
+    result = invoke("train", "--cell", "lstm", *COPY, *FAST, "--load", listed)
+    assert_usage_error(result, f"--load {listed}: it holds a list, not a model's state_dict")
+
+
 def test_load_of_a_missing_file_exits_2(tmp_path):
     result = invoke("train", "--cell", "lstm", *COPY, *FAST, "--load", tmp_path / "none.npz")
     assert_usage_error(result, "--load")

@@ -1,4 +1,5 @@
 """Checkpoints: round trips through save/load, and refusal of anything untrustworthy."""
+import io
 import json
 import os
 import zipfile
@@ -264,7 +265,8 @@ def test_header_not_a_string(real):
      "malformed at w"),
     ({"format": "minigrad-checkpoint", "version": 1, "root": {"dict": [[1.5, 0]]}}, "malformed"),
     ({"format": "minigrad-checkpoint", "version": 1, "root": [1]}, "malformed"),
-    ({"format": "minigrad-checkpoint", "version": 1, "root": 5}, "top level is not a dict but int"),
+    ({"format": "minigrad-checkpoint", "version": 1, "root": {"tensor": 5}},
+     "malformed at the top level"),
 ])
 def test_bad_headers(real, header, fragment):
     rewrite(real, header=json.dumps(header))
@@ -348,11 +350,224 @@ def test_unsupported_values(tmp_path, obj, message):
     assert os.listdir(tmp_path) == []
 
 
-def test_top_level_must_be_a_dict(tmp_path):
-    with pytest.raises(TypeError, match="takes a dict"):
-        save([minigrad.ones(2)], tmp_path / "x.npz")
+@pytest.mark.parametrize("make", [
+    lambda: minigrad.nn.LSTM(2, 3),
+    lambda: {"model": minigrad.nn.Linear(2, 3), "epoch": 1},
+    lambda: [minigrad.optim.SGD(minigrad.nn.Linear(2, 3).parameters(), lr=0.1)],
+], ids=["module", "module-in-a-dict", "optimizer-in-a-list"])
+def test_a_whole_module_or_optimizer_is_refused_pointing_to_state_dict(tmp_path, make):
+    with pytest.raises(TypeError) as info:
+        save(make(), tmp_path / "x.npz")
+    message = str(info.value)
+    assert "cannot save a whole" in message and "save its state_dict() instead" in message
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_refusal_names_where_the_module_was(tmp_path):
+    with pytest.raises(TypeError, match=r"^model: cannot save a whole Linear: save its "
+                                        r"state_dict\(\) instead"):
+        save({"model": minigrad.nn.Linear(2, 3)}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match=r"^cannot save a whole LSTM"):
+        save(minigrad.nn.LSTM(2, 3), tmp_path / "x.npz")
+
+
+@pytest.mark.parametrize("obj", [minigrad.arange(5), [minigrad.ones(2), 3], (1, "two", None),
+                                 7, None, "text", np.eye(2), [], {}],
+                         ids=["tensor", "list", "tuple", "int", "none", "str", "array",
+                              "empty-list", "empty-dict"])
+def test_any_top_level_value_round_trips(ckpt, obj):
+    save(obj, ckpt)
+    same(obj, load(ckpt))
 
 
 def test_checkpoint_error_is_a_value_error():
     assert issubclass(CheckpointError, ValueError)
     assert serialization.VERSION == 1
+
+
+# ------------------------------------------------------------------- file objects
+def sample():
+    model = minigrad.nn.GRU(2, 3)
+    opt = minigrad.optim.Adam(model.parameters(), lr=0.01)
+    model(minigrad.randn(4, 1, 2))[0].sum().backward()
+    opt.step()
+    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
+            "loss": 0.25, "best": None, "done": False, "name": "gru"}
+
+
+def test_bytes_io_round_trip():
+    original = sample()
+    buffer = io.BytesIO()
+    assert save(original, buffer) is None
+    buffer.seek(0)
+    same(original, load(buffer))
+    buffer.seek(0)
+    same(original, load(buffer))  # the buffer is left readable again
+
+
+def test_open_binary_files_round_trip(tmp_path):
+    original = sample()
+    with open(tmp_path / "ckpt.npz", "wb") as file:
+        save(original, file)
+    with open(tmp_path / "ckpt.npz", "rb") as file:
+        same(original, load(file))
+    same(original, load(tmp_path / "ckpt.npz"))  # the same file as a path
+
+
+def test_loading_from_bytes_read_at_the_current_position():
+    buffer = io.BytesIO()
+    save({"w": minigrad.ones(2)}, buffer)
+    data = buffer.getvalue()
+    assert data.startswith(b"PK")
+    same({"w": minigrad.ones(2)}, load(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("mode", ["w", "r"])
+def test_text_mode_files_are_refused(tmp_path, mode):
+    path = tmp_path / "ckpt.npz"
+    save({"w": 1}, path)
+    with open(path, mode) as file, pytest.raises(TypeError) as info:
+        save({"w": 1}, file) if mode == "w" else load(file)
+    assert f"open the file with mode '{mode}b'" in str(info.value)
+
+
+def test_an_unseekable_stream_is_refused_saying_what_to_do():
+    class Stream:
+        def read(self, n=-1):
+            return b"PK\x03\x04"
+
+    with pytest.raises(CheckpointError) as info:
+        load(Stream())
+    message = str(info.value)
+    assert "'<Stream object>'" in message and "cannot seek" in message and "BytesIO" in message
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (b"", "the file is empty"),
+    (b"\x80\x04garbage", "not an .npz (zip) archive"),
+    (b"PK\x03\x04truncated", "truncated or corrupt"),
+])
+def test_bad_bytes_in_a_buffer_are_refused(data, fragment):
+    with pytest.raises(CheckpointError) as info:
+        load(io.BytesIO(data))
+    assert "cannot load checkpoint '<BytesIO object>'" in str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_a_file_object_with_a_name_is_named(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"not a zip")
+    with open(path, "rb") as file, pytest.raises(CheckpointError, match="bad.npz"):
+        load(file)
+
+
+def test_map_location_takes_devices_and_refuses_dicts_and_functions():
+    buffer = io.BytesIO()
+    save({"t": minigrad.ones(1)}, buffer)
+    buffer.seek(0)
+    assert load(buffer, map_location=minigrad.device("cpu"), weights_only=True)["t"].device \
+        == "cpu"
+    for bad in ({"cuda:0": "cpu"}, lambda storage, location: storage):
+        with pytest.raises(TypeError, match="map_location must be a device or its name"):
+            load(buffer, map_location=bad)
+
+
+def test_devices_are_saved_as_their_names(ckpt):
+    save({"device": minigrad.device("cuda", 1)}, ckpt)
+    back = load(ckpt)["device"]
+    assert back == "cuda:1" and minigrad.device(back) == minigrad.device("cuda", 1)
+
+
+# ------------------------------------------------------------------- resuming training
+OPTIMIZERS = {
+    "sgd-momentum": lambda p: minigrad.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda p: minigrad.optim.Adam(p, lr=0.01, betas=(0.8, 0.99)),
+    "adamw": lambda p: minigrad.optim.AdamW(p, lr=0.01),
+    "rmsprop": lambda p: minigrad.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "adagrad": lambda p: minigrad.optim.Adagrad(p, lr=0.1),
+}
+
+
+def train_steps(model, opt, batches):
+    for x in batches:
+        opt.zero_grad()
+        model(x)[0].pow(2).mean().backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_resuming_from_a_checkpoint_continues_exactly(make_optimizer):
+    batches = [minigrad.randn(5, 2, 3) for _ in range(6)]
+    minigrad.manual_seed(1)
+    straight = minigrad.nn.LSTM(3, 4)
+    opt = make_optimizer(straight.parameters())
+    scheduler = minigrad.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    minigrad.manual_seed(1)
+    resumed = minigrad.nn.LSTM(3, 4)
+    train_steps(straight, opt, batches[:3])
+    scheduler.step()
+
+    buffer = io.BytesIO()  # the checkpoint, written as a PyTorch program writes it
+    save({"epoch": 1, "model_state_dict": straight.state_dict(),
+          "optimizer_state_dict": opt.state_dict(), "scheduler": scheduler.state_dict()},
+         buffer)
+    train_steps(straight, opt, batches[3:])
+
+    buffer.seek(0)
+    checkpoint = load(buffer)
+    resumed.load_state_dict(checkpoint["model_state_dict"])
+    resumed_opt = make_optimizer(resumed.parameters())
+    resumed_opt.load_state_dict(checkpoint["optimizer_state_dict"])
+    resumed_scheduler = minigrad.optim.lr_scheduler.StepLR(resumed_opt, step_size=2)
+    resumed_scheduler.load_state_dict(checkpoint["scheduler"])
+    assert resumed_scheduler.get_last_lr() == scheduler.get_last_lr() == [
+        group["lr"] for group in resumed_opt.param_groups]
+    train_steps(resumed, resumed_opt, batches[3:])
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert a.numpy().tobytes() == b.numpy().tobytes(), name
+
+
+def general_checkpoint(lib, f, init):
+    """PyTorch's "saving and loading a general checkpoint" recipe, for either library:
+    train a step, save model, optimizer, epoch and loss, load it all back, train on."""
+    model = lib.nn.LSTM(3, 4)
+    model.load_state_dict({k: lib.tensor(v) for k, v in init.items()})
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = lib.tensor(np.linspace(-1, 1, 30, dtype=np.float32).reshape(5, 2, 3))
+
+    def step():
+        optimizer.zero_grad()
+        loss = model(x)[0].pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    lib.save({"epoch": 1, "model_state_dict": model.state_dict(),
+              "optimizer_state_dict": optimizer.state_dict(), "loss": loss.item(),
+              "hparams": {"hidden": 4, "tied": False, "note": None, "sizes": (3, 4)}}, f)
+    f.seek(0)
+    checkpoint = lib.load(f, weights_only=True)
+    model = lib.nn.LSTM(3, 4)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.5, momentum=0.0)
+    model.load_state_dict(checkpoint["model_state_dict"])
+    optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+    step()
+    step()
+    return checkpoint, {k: v.detach().numpy() for k, v in model.state_dict().items()}
+
+
+def test_the_general_checkpoint_recipe_gives_torchs_numbers(torch):
+    init = {k: v.detach().numpy() for k, v in torch.nn.LSTM(3, 4).state_dict().items()}
+    ours, our_weights = general_checkpoint(minigrad, io.BytesIO(), init)
+    theirs, their_weights = general_checkpoint(torch, io.BytesIO(), init)
+    assert list(ours) == list(theirs)
+    assert ours["epoch"] == theirs["epoch"] == 1
+    assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-6)
+    assert ours["hparams"] == theirs["hparams"]
+    assert type(ours["hparams"]["sizes"]) is type(theirs["hparams"]["sizes"]) is tuple
+    assert list(ours["model_state_dict"]) == list(theirs["model_state_dict"])
+    assert ours["optimizer_state_dict"]["param_groups"][0]["lr"] == 0.1
+    for name in their_weights:  # momentum restored: the same path after loading
+        np.testing.assert_allclose(our_weights[name], their_weights[name], rtol=1e-5,
+                                   atol=1e-6, err_msg=name)

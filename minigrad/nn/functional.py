@@ -29,13 +29,32 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
     return out if bias is None else out + bias
 
 
-def embedding(input, weight):  # noqa: A002
-    """Rows of ``weight`` picked by the integer ``input``."""
+def embedding(input, weight, padding_idx=None):  # noqa: A002
+    """Rows of ``weight`` picked by the integer ``input``: out[p] = weight[input[p]].
+
+    dL/dweight[i] = Σ dL/dout[p] over the positions p with input[p] = i, except for the
+    row ``padding_idx`` (if given; negative counts from the end), which gets no gradient.
+    """
     indices = input.array if isinstance(input, Tensor) else weight.xp.asarray(input)
     if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= weight.shape[0]):
         raise IndexError(f"embedding: indices must lie in [0, {weight.shape[0]}), got values "
                          f"from {int(indices.min())} to {int(indices.max())}")
-    return weight[indices]
+    rows = weight[indices]
+    if padding_idx is None:
+        return rows
+    padding_idx = _padding_row(padding_idx, weight.shape[0])
+    at_padding = weight.xp.expand_dims(indices == padding_idx, -1)
+    return ops.where(at_padding, weight.detach()[padding_idx], rows)  # read outside the graph
+
+
+def _padding_row(padding_idx, num_embeddings):
+    """``padding_idx`` as a row number in [0, num_embeddings), or a ValueError."""
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) \
+            or not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"padding_idx must be an integer from {-num_embeddings} to "
+                         f"{num_embeddings - 1} (num_embeddings is {num_embeddings}), "
+                         f"got {padding_idx!r}")
+    return padding_idx % num_embeddings
 
 
 def _reduce(loss, reduction, denominator=None):

@@ -2,6 +2,7 @@
 import math
 
 from .. import creation, dtypes
+from ..grad_mode import no_grad
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -9,7 +10,7 @@ from .module import Module, Parameter
 
 def _empty(*shape, dtype=None, device=None):
     return Parameter(creation.zeros(*shape, dtype=dtypes.resolve(dtype) or dtypes.default_float,
-                                    device=device or "cpu"))
+                                    device=device))
 
 
 def _check_sizes(**sizes):
@@ -46,20 +47,48 @@ class Linear(Module):
 
 class Embedding(Module):
     """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) is the vector of
-    index i. Initialised N(0, 1) as in PyTorch."""
+    index i. Initialised N(0, 1) as in PyTorch.
 
-    def __init__(self, num_embeddings, embedding_dim, dtype=None, device=None):
+    The row ``padding_idx`` (if given; negative counts from the end) starts at zero and
+    gets no gradient, so it stays the vector of "no token" while the rest is trained.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None,
+                 device=None):
         super().__init__()
         _check_sizes(num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = None if padding_idx is None else \
+            F._padding_row(padding_idx, num_embeddings)
         self.weight = _empty(num_embeddings, embedding_dim, dtype=dtype, device=device)
+        self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding whose weight is a copy of the 2-D ``embeddings`` (kept fixed, with no
+        gradient, when ``freeze``); the padding row keeps its given values."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained takes a 2-D tensor (num_embeddings, "
+                             f"embedding_dim), got shape {embeddings.shape}")
+        layer = cls(*embeddings.shape, padding_idx=padding_idx, dtype=embeddings.dtype,
+                    device=embeddings.device)
+        with no_grad():
+            layer.weight.copy_(embeddings)
+        layer.weight.requires_grad_(not freeze)
+        return layer
+
+    def reset_parameters(self):
         init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
 
     def forward(self, indices):
-        return F.embedding(indices, self.weight)
+        return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
 
 
 class Dropout(Module):

@@ -12,7 +12,31 @@ from .recurrent import Recurrent, build_cell, resolve_cell
 _RNN = {"tanh": "rnn/rnn", "relu": "rnn/rnn-relu"}  # nonlinearity -> the registered cell
 
 
-class _HiddenStateOnly(Recurrent):
+class _TorchLayer(Recurrent):
+    """What the torch-named layers share: PyTorch's repr and ``flatten_parameters``."""
+
+    def extra_repr(self):
+        """The arguments that differ from their defaults, as PyTorch prints them:
+        ``LSTM(10, 20, num_layers=2, dropout=0.5)``."""
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={float(self.dropout)}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+    def flatten_parameters(self):
+        """Does nothing. PyTorch packs the weights into one cuDNN buffer here; minigrad's
+        weights are separate arrays already, so code that calls it runs unchanged."""
+
+
+class _HiddenStateOnly(_TorchLayer):
     """A layer whose cells keep h alone as state: ``forward`` returns ``(output, h_n)``."""
 
     def forward(self, input, hx=None):  # noqa: A002
@@ -30,6 +54,7 @@ class RNN(_HiddenStateOnly):
         super().__init__(_RNN[nonlinearity], input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype, device)
+        self.nonlinearity = nonlinearity
 
 
 class GRU(_HiddenStateOnly):
@@ -41,7 +66,7 @@ class GRU(_HiddenStateOnly):
                          dropout, bidirectional, dtype, device)
 
 
-class LSTM(Recurrent):
+class LSTM(_TorchLayer):
     """LSTM layer: returns ``(output, (h_n, c_n))``; ``hx`` is ``(h_0, c_0)``."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
@@ -80,7 +105,12 @@ class _SingleStep(Module):
         return state if len(state) > 1 else state[0]
 
     def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
 
 
 class RNNCell(_SingleStep):
@@ -92,6 +122,7 @@ class RNNCell(_SingleStep):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         object.__setattr__(self, "cell_name", _RNN[nonlinearity])
         super().__init__(input_size, hidden_size, bias, dtype, device)
+        self.nonlinearity = nonlinearity
 
 
 class GRUCell(_SingleStep):
