@@ -184,6 +184,13 @@ class Tensor:
         """The same values, cut from the graph (shares ``array``)."""
         return Tensor(self.array)
 
+    def detach_(self):
+        """Cut this tensor itself from the graph: it becomes a leaf that requires no grad
+        (truncated BPTT's ``state.detach_()``); returns self."""
+        self._parents, self._backward, self._saved_versions, self._op = (), None, (), None
+        self._is_leaf, self.requires_grad = True, False
+        return self
+
     # to() itself is a differentiable op, attached from minigrad/ops/conversion.py
     def cpu(self):
         return self.to("cpu")

@@ -72,7 +72,8 @@ TENSOR = {
     "Shape": ["T", "mT"],
     "Tensor: describing and converting": [
         "shape", "dtype", "device", "ndim", "size", "dim", "numel", "item", "tolist", "numpy",
-        "detach", "cpu", "cuda", "float", "double", "half", "long", "int", "bool", "type"],
+        "detach", "detach_", "cpu", "cuda", "float", "double", "half", "long", "int", "bool",
+        "type"],
     "Tensor: autograd": ["requires_grad", "requires_grad_", "grad", "backward", "grad_fn",
                          "is_leaf", "retain_grad", "register_hook"],
     "Tensor: changing values in place": ["data", "__setitem__", "copy_", "fill_", "zero_",

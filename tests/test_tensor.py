@@ -347,3 +347,12 @@ def test_the_tensor_class_called_with_data_makes_floats_as_torch_tensor_does(tor
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert minigrad.Tensor(np.arange(3)).dtype == np.int64  # an array keeps its dtype
+
+
+def test_detach__cuts_the_tensor_itself_from_the_graph(torch):
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    assert y.detach_() is y and y.is_leaf and not y.requires_grad and y.grad_fn is None
+    np.testing.assert_array_equal(y.numpy(), [3.0, 6.0])
+    t = torch.tensor([1.0], requires_grad=True)
+    assert x.detach_().requires_grad == t.detach_().requires_grad == False  # noqa: E712
