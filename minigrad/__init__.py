@@ -47,6 +47,8 @@ __version__ = "0.1.0"
 from .plugin_manager import (AmbiguousNameError, UnknownNameError, cells, get_cell,  # noqa: F401
                              get_task, get_wrapper, hookimpl, plugin_errors, tasks, wrappers)
 from .training import compare, train  # noqa: F401
+from .training import Interrupted  # noqa: F401
+from .resuming import resume  # noqa: F401
 from . import utils  # noqa: F401
 from .creation import randperm
 from .random import Generator
