@@ -1,22 +1,27 @@
 """The ``minigrad`` command: parses, calls minigrad's Python API, prints.
 
-    minigrad compare --cells rnn,gru,lstm --task copy
+    minigrad compare --cells rnn,gru,lstm --task copy --out runs/copy
+    minigrad compare --resume runs/copy
     minigrad train --cell lstm --task adding --save lstm.npz
     minigrad tasks | cells | plugins [--json]
 
 Bad usage (an unknown name, a zero size, an option the task doesn't take, an
 unwritable --out) exits with status 2 and one line, before any training starts.
-Progress goes to stderr; results to stdout.
+Progress goes to stderr; results to stdout. SIGINT (Ctrl-C) and SIGTERM end the run in
+progress cleanly, keep what finished, say how to go on, and exit with 130 / 143.
 """
 import contextlib
-import json
+import os
 import sys
 
 import click
+from click.core import ParameterSource
 
 import minigrad
 from minigrad.nn.init_schemes import SCHEMES
-from minigrad.training import FIELDS, OPTIMIZERS, TrainConfig
+from minigrad.results import SettingsMismatch, read_settings, standard_json
+from minigrad.stopping import StopOnSignals
+from minigrad.training import FIELDS, OPTIMIZERS, Interrupted, InvalidRunError, TrainConfig
 
 from . import output
 
@@ -74,7 +79,30 @@ def _train_kwargs(params):
 
 
 #: The command-line flag of each API setting whose name is not simply --<name>.
-FLAGS = {"cell_options": "--cell-opt", "initial_state": "--load"}
+FLAGS = {"cell_options": "--cell-opt", "initial_state": "--load", "resume_from": "--load",
+         "checkpoint": "--save"}
+
+
+def flag_of(difference):
+    """The flag that sets the setting a ``minigrad.results.Difference`` names."""
+    if difference.task_option:
+        return "--" + difference.name.replace("_", "-")
+    return FLAGS.get(difference.name, "--" + difference.name.replace("_", "-"))
+
+
+class RecordedCommand(click.Command):
+    """A command that keeps its own arguments (``ctx.meta["argv"]``), to record them in a
+    results folder and to tell how to go on after an interruption."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["argv"] = ["minigrad", ctx.info_name, *args]
+        return super().parse_args(ctx, args)
+
+
+def _given(ctx, name):
+    """Whether the option ``name`` was given on the command line (not left at its default)."""
+    return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                              ParameterSource.ENVIRONMENT)
 
 
 @contextlib.contextmanager
@@ -154,80 +182,156 @@ def main():
     """
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.option("--cells", "cells", multiple=True, required=True,
+@main.command(cls=RecordedCommand,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--cells", "cells", multiple=True,
               help="Cells to compare, by comma or repeated: rnn,gru,lstm (see `minigrad cells`).")
-@click.option("--task", required=True, help="Task name (see `minigrad tasks`), e.g. copy.")
+@click.option("--task", default=None, help="Task name (see `minigrad tasks`), e.g. copy.")
 @training_options
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs per cell, seeds seed..seed+N-1 (results as mean ± std).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Write results.json, curves.csv and curves.png into this folder.")
+              help="Write results.json and curves.csv into this folder as each run ends "
+              "(and curves.png at the end); a new folder, or use --resume.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the comparison whose --out folder this is, with the settings "
+              "recorded there: finished runs are kept, the others run.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --out: checkpoint the run in progress every N steps, so --resume "
+              "goes on from there instead of restarting it.")
 @click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
 @click.pass_context
-def compare(ctx, cells, task, seeds, as_json, out, quiet, **params):
+def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every, quiet,
+            **params):
     """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
     are listed by `minigrad tasks`, cell options (--cell-opt) by `minigrad cells`."""
-    from minigrad.training import prepare
     with bad_usage():  # everything is checked before the first training step
-        names = _split_names(cells)
-        if not names:
-            raise ValueError("--cells needs at least one cell name")
-        task_options = parse_task_options(task, ctx.args)
-        plan = prepare(names, task, seeds, task_options, **_train_kwargs(params))
-        out_dir = output.prepare_out_dir(out) if out else None
-    progress = output.Progress(quiet, plan.config.steps)
+        if resume_dir is not None:
+            plan = _resume_plan(ctx, resume_dir, out, checkpoint_every, cells, task, seeds,
+                                params)
+        else:
+            plan = _compare_plan(ctx, cells, task, seeds, out, checkpoint_every, params)
+        if plan.folder is None:
+            output.check_stdout()
     if not quiet:
-        click.echo(output.describe_setup(task, plan), err=True)
-    comparison = plan.run(on_run_start=progress.start, callback=progress.update)
-    progress.close()
-    if out_dir:
-        notes = output.write_outputs(comparison, out_dir)
-        for note in ([] if quiet else notes):
-            click.echo(note, err=True)
-    if as_json:
-        click.echo(json.dumps(comparison.to_dict(), indent=2, default=output.json_default))
-    else:
-        click.echo(output.comparison_table(comparison))
+        click.echo(output.describe_setup(task or plan.settings()["task"], plan), err=True)
+        if resume_dir is not None:
+            click.echo(output.describe_resume(plan), err=True)
+    ctx.exit(_run(plan, quiet, lambda comparison, stop: output.report_comparison(
+        comparison, plan, stop, as_json, quiet)))
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def _compare_plan(ctx, cells, task, seeds, out, checkpoint_every, params):
+    from minigrad.training import prepare
+    if not cells or task is None:
+        missing = "--cells" if not cells else "--task"
+        raise click.UsageError(f"Missing option '{missing}' (or --resume DIR, to continue a "
+                               f"comparison)")
+    names = _split_names(cells)
+    if not names:
+        raise ValueError("--cells needs at least one cell name")
+    task_options = parse_task_options(task, ctx.args)
+    plan = prepare(names, task, seeds, task_options, **_train_kwargs(params))
+    if checkpoint_every is not None and out is None:
+        raise ValueError("--checkpoint-every needs --out DIR: the checkpoints are kept there")
+    if out is not None:
+        plan.write_to(out, ctx.meta["argv"], checkpoint_every)
+    return plan
+
+
+def _resume_plan(ctx, folder, out, checkpoint_every, cells, task, seeds, params):
+    from minigrad.resuming import prepare_resume
+    asked = _asked_again(ctx, folder, out, cells, task, seeds, params)
+    try:
+        return prepare_resume(folder, ctx.meta["argv"], checkpoint_every, **asked)
+    except SettingsMismatch as error:  # told in flags: --hidden 8 (asked 16)
+        raise InvalidRunError(error.describe(flag_of), "resume") from None
+
+
+def _run(plan, quiet, report):
+    """Train ``plan`` with progress on stderr, SIGINT and SIGTERM stopping it cleanly;
+    returns the exit status ``report(comparison, stop)`` gives."""
+    progress = output.Progress(quiet, plan.config.steps)
+    with StopOnSignals() as stop:
+        try:
+            comparison = plan.run(on_run_start=progress.start, callback=progress.update,
+                                  stop=stop)
+        except Interrupted as interrupted:  # a second signal: no waiting for the step
+            comparison = interrupted.comparison
+        finally:
+            progress.close()
+        try:
+            return report(comparison, stop)
+        except KeyboardInterrupt:  # asked again while printing: what is on disk stays
+            return stop.exit_status or 130
+
+
+def _asked_again(ctx, folder, out, cells, task, seeds, params):
+    """The settings a ``compare --resume`` command gives (not left at their defaults),
+    which must agree with those recorded in ``folder``."""
+    if out is not None and os.path.abspath(out) != os.path.abspath(folder):
+        raise ValueError(f"--out {out}: --resume {folder} writes to the folder it continues; "
+                         f"leave --out out")
+    asked = {name: params[name] for name in FIELDS if name in params and _given(ctx, name)}
+    if cells:
+        asked["cells"] = _split_names(cells)
+    if task is not None:
+        asked["task"] = task
+    if _given(ctx, "seeds"):
+        asked["seeds"] = seeds
+    if params.get("cell_opts"):
+        asked["cell_options"] = parse_cell_options(params["cell_opts"])
+    if ctx.args:
+        asked["task_options"] = parse_task_options(task or read_settings(folder)["task"],
+                                                   ctx.args)
+    return asked
+
+
+@main.command(cls=RecordedCommand,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--cell", required=True, help="Cell name (see `minigrad cells`).")
 @click.option("--task", required=True, help="Task name (see `minigrad tasks`).")
 @training_options
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the trained model's parameters to this .npz checkpoint.")
+              help="Write a checkpoint (model, optimizer, data generators, step) to this .npz "
+              "file at the end, when stopped, and every --checkpoint-every steps.")
 @click.option("--load", "load_path", type=click.Path(dir_okay=False), default=None,
-              help="Start from the parameters in this checkpoint.")
+              help="Continue the run a --save checkpoint holds (same settings; --steps may "
+              "grow), or start from a state_dict's parameters.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --save: write the checkpoint every N steps too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
 @click.pass_context
-def train(ctx, cell, task, save_path, load_path, as_json, quiet, **params):
+def train(ctx, cell, task, save_path, load_path, checkpoint_every, as_json, quiet, **params):
     """Train one cell on a task (optionally from, and to, a checkpoint)."""
+    from minigrad.run_checkpoint import is_run_checkpoint
     from minigrad.training import prepare
     with bad_usage():  # everything is checked before the first training step
         task_options = parse_task_options(task, ctx.args)
-        initial = output.read_checkpoint(load_path) if load_path else None
+        loaded = output.read_checkpoint(load_path) if load_path is not None else None
+        continuing = is_run_checkpoint(loaded)
         try:
-            plan = prepare([cell], task, 1, task_options, initial_state=initial,
+            plan = prepare([cell], task, 1, task_options,
+                           initial_state=None if continuing else loaded,
                            **_train_kwargs(params))
+            if continuing:
+                plan.continue_from(loaded)
         except minigrad.training.IncompatibleCheckpoint as error:
             raise ValueError(f"--load {load_path}: {error}") from None  # which file
-        if save_path:
-            output.check_writable_file(save_path)
-    progress = output.Progress(quiet, plan.config.steps)
+        except SettingsMismatch as error:
+            raise ValueError(f"--load {load_path}: {error.describe(flag_of)}") from None
+        if save_path is not None:
+            plan.checkpoint_to(save_path, checkpoint_every)
+        elif checkpoint_every is not None:
+            raise ValueError("--checkpoint-every needs --save PATH, the file it writes")
+        else:
+            output.check_stdout()
     if not quiet:
         click.echo(output.describe_setup(task, plan), err=True)
-    (result,) = plan.run(on_run_start=progress.start, callback=progress.update).results
-    progress.close()
-    if save_path:
-        minigrad.save(result.model.state_dict(), save_path)
-        click.echo(f"saved the model's parameters to {save_path}", err=True)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=output.json_default))
-    else:
-        click.echo(output.run_summary(result))
+    ctx.exit(_run(plan, quiet, lambda comparison, stop: output.report_run(
+        comparison, plan, stop, as_json, quiet, ctx.meta["argv"])))
 
 
 @main.command()
@@ -243,7 +347,7 @@ def tasks(as_json):
                                   "default": o.default, "help": o.help}
                                  for o in getattr(spec.factory, "options", ())]})
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=output.json_default))
+        click.echo(standard_json(rows))
         return
     for row in rows:
         click.echo(f"{row['name']}  ({row['distribution']})  {row['description']}")
@@ -260,7 +364,7 @@ def cells(as_json):
     import minigrad.plugin_manager as pm
     rows = [output.cell_row(name, spec) for name, spec in sorted(pm.cells().items())]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=output.json_default))
+        click.echo(standard_json(rows))
         return
     width = max((len(r["name"]) for r in rows), default=4)
     for row in rows:
@@ -280,7 +384,7 @@ def plugins(as_json):
     import minigrad.plugin_manager as pm
     found = pm.plugins()
     if as_json:
-        click.echo(json.dumps([output.plugin_row(p) for p in found], indent=2))
+        click.echo(standard_json([output.plugin_row(p) for p in found]))
         return
     for plugin in found:
         status = f"ERROR: {plugin.error}" if plugin.error else ", ".join(plugin.hooks)

@@ -1,23 +1,20 @@
-"""What the CLI shows and writes: progress, tables, results.json, curves.csv, curves.png."""
-import csv
-import json
+"""What the CLI shows: progress, tables, and how a run ended (results files are
+``minigrad.results``'s)."""
+import contextlib
+import errno
 import math
 import os
+import shlex
 import sys
-import tempfile
 
 import click
 
-
-def json_default(value):
-    """JSON for the odd values in results (NumPy numbers, dtypes)."""
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+from minigrad.results import describe_os_error, standard_json
 
 
 class Progress:
-    """One progress bar per run on stderr (nothing with --quiet)."""
+    """One progress bar per run on stderr (nothing with --quiet). A stderr that can't be
+    written to (closed, full) turns the bars off rather than stop the training."""
 
     def __init__(self, quiet, steps):
         self.quiet, self.steps, self.bar = quiet, steps, None
@@ -25,22 +22,32 @@ class Progress:
     def start(self, cell, seed):
         self.close()
         if not self.quiet:
-            self.bar = click.progressbar(length=self.steps, label=f"{cell:>14} seed {seed}",
-                                         file=sys.stderr, show_eta=True)
-            self.bar.__enter__()
+            with self._guarded():
+                self.bar = click.progressbar(length=self.steps, label=f"{cell:>14} seed {seed}",
+                                             file=sys.stderr, show_eta=True)
+                self.bar.__enter__()
 
     def update(self, step, loss):
         if self.bar is not None:
-            # Off a terminal (a log, a pipe) click prints the label again whenever it
-            # changes: updating it there would write one line per training step.
-            if sys.stderr.isatty():
-                self.bar.label = self.bar.label.split("  loss")[0] + f"  loss {loss:7.4f}"
-            self.bar.update(1)
+            with self._guarded():
+                # Off a terminal (a log, a pipe) click prints the label again whenever it
+                # changes: updating it there would write one line per training step.
+                if sys.stderr.isatty():
+                    self.bar.label = self.bar.label.split("  loss")[0] + f"  loss {loss:7.4f}"
+                self.bar.update(step - self.bar.pos)  # a resumed run starts past step 0
 
     def close(self):
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            with self._guarded():
+                self.bar.__exit__(None, None, None)
             self.bar = None
+
+    @contextlib.contextmanager
+    def _guarded(self):
+        try:
+            yield
+        except (OSError, ValueError):  # stderr closed or full: no more bars
+            self.quiet, self.bar = True, None
 
 
 def describe_setup(task_name, plan):
@@ -83,7 +90,9 @@ def comparison_table(comparison):
                      f"{row['solved']}/{row['seeds']}",
                      "-" if row["steps_to_solve_mean"] is None else f"{row['steps_to_solve_mean']:.0f}",
                      f"{row['seconds_mean']:.1f}", f"{row['ms_per_step_mean']:.1f}"])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    if not rows:
+        return "no run has finished"
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
@@ -103,23 +112,6 @@ def run_summary(result):
     return text
 
 
-def prepare_out_dir(path):
-    """Create --out and check that it can be written, before any training."""
-    try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path):
-            pass
-    except OSError as error:
-        raise ValueError(f"--out {path}: cannot write there ({error.strerror or error})") from None
-    return path
-
-
-def check_writable_file(path):
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise ValueError(f"--save {path}: the folder {folder} does not exist or is not writable")
-
-
 def read_checkpoint(path):
     import minigrad
     try:
@@ -134,46 +126,132 @@ def read_checkpoint(path):
     return state
 
 
-def write_outputs(comparison, folder):
-    """results.json, curves.csv and (with matplotlib) curves.png; returns notes to show."""
-    with open(os.path.join(folder, "results.json"), "w") as f:
-        json.dump(comparison.to_dict(), f, indent=2, default=json_default)
-    with open(os.path.join(folder, "curves.csv"), "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["step", "cell", "seed", "loss", "score"])
-        for result in comparison.results:
-            for point in result.curve:
-                writer.writerow([point["step"], result.cell, result.seed, point["loss"],
-                                 point["score"]])
-    notes = [f"wrote {folder}/results.json and {folder}/curves.csv"]
+def describe_resume(plan):
+    """What ``--resume`` keeps and what it runs."""
+    runs = plan.runs()
+    text = (f"resuming {plan.folder.path}: {len(plan.finished)} of {len(runs)} runs finished "
+            f"(kept)")
+    for (cell, seed), checkpoint in plan.starts.items():
+        text += f"; {cell} seed {seed} goes on from its checkpoint at step {checkpoint['step']}"
+    return text
+
+
+# ----------------------------------------------------------- how a command ends
+def check_stdout():
+    """Refuse, before training, to print results to a stdout that is closed."""
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        raise ValueError("stdout is closed: there is nowhere to print the results "
+                         "(leave it open, or give --out DIR / --save PATH)")
+
+
+def print_result(text, kept_in=None):
+    """``text`` (the table or the JSON) on stdout. When stdout is closed or full, one
+    line on stderr says so and where the results are kept, or, when they are nowhere
+    else, the text follows there. Returns whether stdout took it."""
     try:
-        import matplotlib
-    except ImportError:
-        notes.append("curves.png not drawn: matplotlib is not installed "
-                     "(pip install 'minigrad[plot]')")
-        return notes
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-    figure, axes = pyplot.subplots(figsize=(7, 4.5))
-    colours = {}  # one colour per cell; every seed of it drawn in that colour
-    for result in comparison.results:
-        steps = [p["step"] for p in result.curve]
-        first = result.cell not in colours
-        colours.setdefault(result.cell, f"C{len(colours)}")
-        axes.plot(steps, [p["loss"] for p in result.curve], color=colours[result.cell],
-                  label=result.cell if first else None, alpha=0.9 if first else 0.6)
-    axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
-                 label="memoryless baseline")
-    axes.set_xlabel("training step")
-    axes.set_ylabel("held-out loss")
-    axes.set_yscale("log")
-    axes.set_title(f"task {comparison.task['name']}")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(os.path.join(folder, "curves.png"), dpi=120)
-    pyplot.close(figure)
-    notes.append(f"wrote {folder}/curves.png")
-    return notes
+        if sys.stdout is None:
+            raise OSError(errno.EBADF, "stdout is closed")
+        click.echo(text)
+    except (OSError, ValueError) as error:  # ValueError: a closed file
+        _stop_using_stdout()
+        reason = describe_os_error(error) if isinstance(error, OSError) else str(error)
+        where = f"the results are in {kept_in}" if kept_in else "here they are"
+        _echo_err(f"Error: could not write the results to stdout ({reason}); {where}")
+        if not kept_in:
+            _echo_err(text)
+        return False
+    return True
+
+
+def _stop_using_stdout():
+    """Point stdout at the null device, so that Python's last flush at exit does not
+    fail again with a traceback."""
+    with contextlib.suppress(Exception):
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+        os.close(descriptor)
+
+
+def _echo_err(text):
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(text, err=True)
+
+
+def report_comparison(comparison, plan, stop, as_json, quiet):
+    """Print what a comparison did: notes, the table (or JSON) of the finished runs, a
+    write error, and, when it was stopped, how to resume. Returns the exit status: 0,
+    1 when the results could not all be written, or 128 + the signal (130, 143)."""
+    folder = plan.folder
+    kept_in = os.path.join(folder.path, "results.json") if folder else None
+    for note in ([] if quiet or folder is None else folder.notes):
+        _echo_err(note)
+    status = 0
+    if comparison.write_error:
+        where = (f"{kept_in} holds the runs that finished before that"
+                 if folder and os.path.exists(kept_in) else "nothing is saved")
+        _echo_err(f"Error: {comparison.write_error}; {where}; all results follow on stdout")
+        kept_in, status = None, 1
+    text = standard_json(comparison.to_dict()) if as_json else comparison_table(comparison)
+    if not print_result(text, kept_in):
+        status = status or 1
+    if stop.received is not None or comparison.interrupted:
+        _echo_err(_interruption(comparison, plan, stop))
+        status = stop.exit_status or 130
+    return status
+
+
+def _interruption(comparison, plan, stop):
+    cause = f" by {stop.name}" if stop.name else ""
+    done = f"{len(comparison.results)} of {len(plan.runs())} runs finished"
+    if plan.folder is None:
+        return (f"interrupted{cause}: {done} (the table above); nothing was saved: give "
+                f"--out DIR to be able to resume")
+    going_on = ""
+    for result in comparison.interrupted:
+        if result is not None and result.steps and stop.received is not None:
+            # a clean stop checkpointed the run where it stopped
+            going_on = f" ({result.cell} seed {result.seed} goes on from step {result.steps})"
+    return (f"interrupted{cause}: {done}, saved in {plan.folder.path}; resume with: "
+            f"minigrad compare --resume {shlex.quote(plan.folder.path)}{going_on}")
+
+
+def report_run(comparison, plan, stop, as_json, quiet, command):
+    """Print what ``train`` did and where its checkpoint is; returns the exit status."""
+    results = comparison.results + [r for r in comparison.interrupted if r is not None]
+    status = 0
+    path = plan.checkpoint_path
+    if comparison.write_error:
+        _echo_err(f"Error: {comparison.write_error}")
+        status = 1
+    elif path is not None and results and not quiet:
+        _echo_err(f"saved the run's checkpoint (step {results[0].steps}) to {path}")
+    if results:
+        result = results[0]
+        text = standard_json(result.to_dict()) if as_json else run_summary(result)
+        if not print_result(text, path if status == 0 else None):
+            status = status or 1
+    if stop.received is not None or comparison.interrupted:
+        steps = f" at step {results[0].steps}" if results else ""
+        cause = f" by {stop.name}" if stop.name else ""
+        if path is None:
+            ending = "nothing was saved: give --save PATH to keep a checkpoint"
+        else:
+            ending = f"continue with: {shlex.join(_with_load(command, path))}"
+        _echo_err(f"interrupted{cause}{steps} of {plan.config.steps}; {ending}")
+        status = stop.exit_status or 130
+    return status
+
+
+def _with_load(command, path):
+    """``command`` with ``--load path`` (in place of any --load it had)."""
+    words, kept = list(command), []
+    while words:
+        word = words.pop(0)
+        if word == "--load":
+            words[:1] = []
+        elif not word.startswith("--load="):
+            kept.append(word)
+    return kept + ["--load", path]
 
 
 def echo_plugin_errors():
