@@ -24,6 +24,7 @@ import dataclasses
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -317,7 +318,9 @@ class Plan:
         return None
 
     def _run_ended(self, result, comparison, checkpoint, on_run_end):
-        if result is not None and checkpoint is not None and checkpoint.error:
+        # A comparison's checkpoint that could not be written costs time only (its run
+        # starts again on resume); a single run's checkpoint is what train() saves.
+        if self.folder is None and checkpoint is not None and checkpoint.error:
             comparison.write_error = checkpoint.error
         if self.folder is not None:
             status = "interrupted" if result is None or result.interrupted else "running"
@@ -448,8 +451,12 @@ def train(cell, task, task_options=None, callback=None, initial_state=None,
         raise InvalidRunError("checkpoint_every needs checkpoint=PATH, the file the "
                               "checkpoints are written to", "checkpoint_every")
     [(cell, seed)] = plan.runs()
-    return _train_one(cell, plan.task, plan.config, initial_state, callback,
-                      plan._checkpoint_file(0, cell, seed), stop)
+    checkpoint_file = plan._checkpoint_file(0, cell, seed)
+    result = _train_one(cell, plan.task, plan.config, initial_state, callback,
+                        checkpoint_file, stop)
+    if checkpoint_file is not None and checkpoint_file.error:  # a full disk: say so, and
+        warnings.warn(checkpoint_file.error, RuntimeWarning, stacklevel=2)  # keep the result
+    return result
 
 
 def _train_one(cell, task, config, initial_state=None, callback=None, checkpoint=None,

@@ -513,6 +513,23 @@ def test_a_full_disk_mid_comparison_keeps_every_result_and_says_where(tmp_path, 
     assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
 
 
+def test_a_train_checkpoint_that_cannot_be_written_is_one_line_and_the_result_stays(
+        tmp_path, monkeypatch):
+    from minigrad import serialization
+
+    def full_disk(path, members):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(serialization, "_write_atomically", full_disk)
+    path = tmp_path / "run.npz"
+    result = invoke("train", "--cell", "rnn", "--task", "copy", *TINY, "--save", path,
+                    "--quiet")
+    assert result.exit_code == 1
+    assert error_line(result) == f"Error: could not write {path}: No space left on device"
+    assert result.stdout.startswith("rnn: ") and "40 steps" in result.stdout
+    with pytest.warns(RuntimeWarning, match="No space left on device"):
+        assert train("rnn", "copy", checkpoint=path, **API_TINY).steps == 40
+
+
 @pytest.fixture
 def tiny_filesystem(tmp_path):
     """A 256 KiB tmpfs mounted for the test (root only; skipped where it can't be)."""
