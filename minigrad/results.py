@@ -21,7 +21,7 @@ finite number is ``null``) and begins::
                   "cell_options": {...}, "training": {"hidden": 128, ...}},
      "status": "running" | "interrupted" | "complete", ...}
 
-``settings`` is what ``minigrad.training.resume`` prepares again. A folder that holds
+``settings`` is what ``minigrad.resume`` prepares again. A folder that holds
 something else under these names (another tool's ``results.json``, a newer format, a
 folder where a file belongs) is refused, never overwritten; so is a folder that already
 holds a comparison, which ``resume`` continues instead.

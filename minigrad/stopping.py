@@ -4,7 +4,7 @@
         comparison = minigrad.compare(["rnn", "lstm"], "copy", seeds=3, out="runs/copy",
                                       stop=stop)
     if stop.received:
-        print(f"stopped by {stop.name}; continue with minigrad.training.resume('runs/copy')")
+        print(f"stopped by {stop.name}; continue with minigrad.resume('runs/copy')")
 
 Inside the ``with``, SIGINT and SIGTERM no longer end the process at once: they make
 ``stop()`` true, and training, which asks it before every step, ends the run in progress
