@@ -23,11 +23,13 @@ import numpy
 
 from . import creation, grad_mode, optim, random
 from .cell_setup import CellSetup, InvalidRunError, setup_cells
+from .divergence import non_finite_loss
 from .nn import SequenceModel
 from .nn.utils import clip_grad_norm_
 from .plugin_manager import get_task
 from .train_config import (FIELDS, OPTIMIZERS, TrainConfig, check_device,  # noqa: F401
-                           make_config)
+                           check_memory, check_task, check_task_options, checkpoint_problem,
+                           count_seeds, make_config, seed_numbers)
 
 @dataclass
 class RunResult:
@@ -61,7 +63,7 @@ def make_task(task, **task_options):
     if task_options:
         raise InvalidRunError("task options can only be given with a task name",
                               "task_options")
-    return task
+    return check_task(task)
 
 
 def _make_optimizer(name, params, lr):
@@ -103,9 +105,13 @@ def _to_tensor(array, config):
 
 
 class IncompatibleCheckpoint(InvalidRunError):
-    """A checkpoint given to start from does not fit the model being trained."""
+    """A checkpoint given to start from does not fit the model being trained, or holds
+    values no run can start from (``error`` is then the message itself)."""
 
     def __init__(self, error):
+        if isinstance(error, str):
+            super().__init__(error, "initial_state")
+            return
         problems = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
         detail = problems[0] if problems else str(error)
         if len(problems) > 1:
@@ -167,7 +173,7 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
         cells = [c.strip() for c in cells.split(",") if c.strip()]
     if not cells:
         raise InvalidRunError("a run needs at least one cell", "cells")
-    task = make_task(task, **(task_options or {}))
+    task = make_task(task, **check_task_options(task_options))
     if cell_options is not None:
         options["cell_options"] = cell_options
     config = make_config(cells, task, **options)
@@ -178,10 +184,8 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
                                   f"time; it can't be used with the bidirectional cell "
                                   f"{cell.name}", "tbptt")
     check_device(config.device)
-    seed_list = list(range(config.seed, config.seed + seeds)) if isinstance(seeds, int) \
-        else list(seeds)
-    if not seed_list:
-        raise InvalidRunError("a comparison needs at least one seed", "seeds")
+    check_memory(setups, task, config, count_seeds(seeds))  # before anything is allocated
+    seed_list = seed_numbers(seeds, config.seed)
     for cell in setups:  # a cell that can't be built (or fit the checkpoint) fails now
         model = _try_build(cell, task, config)
         if initial_state is not None:
@@ -202,6 +206,9 @@ def _try_build(cell, task, config):
 
 
 def _load_checkpoint(model, state):
+    problem = checkpoint_problem(state)  # text, NaN: refused, naming the key
+    if problem:
+        raise IncompatibleCheckpoint(problem)
     try:
         model.load_state_dict(state)
     except RuntimeError as error:
@@ -224,6 +231,8 @@ def train(cell, task, task_options=None, callback=None, initial_state=None,
     return _train_one(plan.cells[0], plan.task, plan.config, initial_state, callback)
 
 
+# A diverging run is told by its error (below), not by NumPy's warnings with source lines.
+@numpy.errstate(over="ignore", invalid="ignore", divide="ignore")
 def _train_one(cell, task, config, initial_state=None, callback=None):
     """One run of one checked cell with ``config.seed``."""
     random.manual_seed(config.seed)
@@ -245,8 +254,7 @@ def _train_one(cell, task, config, initial_state=None, callback=None):
         loss = task.loss(outputs, batch)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            result.error = (f"the loss became {loss_value} at step {step}; try a lower --lr "
-                            f"or gradient clipping (--clip)")
+            result.error = non_finite_loss(loss_value, step, model, batch, config)
             break
         optimizer.zero_grad()
         loss.backward()
