@@ -11,8 +11,11 @@ Progress goes to stderr; results to stdout. SIGINT (Ctrl-C) and SIGTERM end the 
 progress cleanly, keep what finished, say how to go on, and exit with 130 / 143.
 """
 import contextlib
+import math
 import os
+import stat
 import sys
+import warnings
 
 import click
 from click.core import ParameterSource
@@ -26,6 +29,76 @@ from minigrad.training import FIELDS, OPTIMIZERS, Interrupted, InvalidRunError, 
 from . import output
 
 
+class FiniteFloat(click.FloatRange):
+    """A float in a range, and never NaN or infinite (``--lr inf`` means nothing)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            allowed = self._describe_range() if self.min is not None or self.max is not None \
+                else "any other number"
+            self.fail(f"{value!r} is not a finite number (allowed: {allowed})", param, ctx)
+        return number
+
+
+class NonEmptyPath(click.Path):
+    """A path that is not the empty string (``--out ''`` would otherwise be ignored) and,
+    when it exists, is the kind of thing asked for: with ``regular_file``, never a named
+    pipe or a device (writing beside one and renaming over it would replace it)."""
+
+    def __init__(self, regular_file=False, **kwargs):
+        super().__init__(**kwargs)
+        self.regular_file = regular_file
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no file; give a path, or leave the option out",
+                      param, ctx)
+        path = super().convert(value, param, ctx)
+        if self.regular_file and os.path.exists(path):
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a device"
+                        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+                self.fail(f"{os.fsdecode(path)!r} is {kind}, not a regular file", param, ctx)
+        return path
+
+
+class TrainingCommand(click.Command):
+    """A command whose unknown ``--options`` go to the task (``parse_task_options``).
+
+    A long option written with one dash (``-length 3``) is refused: Click would read it
+    as the short flags ``-l -e -n -g -t -h``, and ``-h`` prints the help and exits 0.
+    """
+
+    def parse_args(self, ctx, args):
+        short = {opt[1:] for param in self.get_params(ctx) for opt in param.opts
+                 if len(opt) == 2 and opt[0] == "-" and opt[1] != "-"}
+        takes_value = {opt for param in self.get_params(ctx) if isinstance(param, click.Option)
+                       and not param.is_flag for opt in param.opts}
+        previous = None
+        for token in args:
+            if token == "--":
+                break
+            if (previous not in takes_value and token.startswith("-") and len(token) > 2
+                    and not token.startswith("--") and token[1].isalpha()
+                    and not set(token[1:]) <= short):
+                raise click.UsageError(f"{token}: a long option takes two dashes "
+                                       f"(--{token[1:]}); one dash starts a short flag such "
+                                       f"as -q", ctx)
+            previous = token
+        return super().parse_args(ctx, args)
+
+
+def _quiet(ctx, param, quiet):
+    """--quiet: nothing on stderr but errors, so Python's warnings (a plugin's, NumPy's)
+    are silenced for the rest of the command."""
+    if quiet:
+        ctx.with_resource(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
+    return quiet
+
+
 def training_options(command):
     """The options every command that trains shares; defaults from TrainConfig."""
     defaults = TrainConfig()
@@ -37,19 +110,19 @@ def training_options(command):
                      help="Stacked recurrent layers."),
         click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=defaults.optimizer,
                      show_default=True),
-        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=defaults.lr,
+        click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=defaults.lr,
                      show_default=True, help="Learning rate."),
         click.option("--batch", type=positive, default=defaults.batch, show_default=True,
                      help="Sequences per training step."),
         click.option("--steps", type=positive, default=defaults.steps, show_default=True,
                      help="Most training steps per run (a run stops early once solved)."),
-        click.option("--clip", type=click.FloatRange(min=0), default=defaults.clip,
+        click.option("--clip", type=FiniteFloat(min=0), default=defaults.clip,
                      show_default=True, help="Clip the global gradient norm (0: off)."),
         click.option("--init", default=defaults.init, show_default=True,
                      help="Initialisation scheme: auto (each cell's own: chrono for the LSTM "
                      f"family, PyTorch's for the rest), {', '.join(SCHEMES)}, or one a cell "
                      "declares (see `minigrad cells`)."),
-        click.option("--forget-bias", type=float, default=defaults.forget_bias,
+        click.option("--forget-bias", type=FiniteFloat(), default=defaults.forget_bias,
                      help="The forget-gate bias of --init forget-bias, e.g. 1.0 (given "
                      "alone, it chooses that scheme)."),
         click.option("--cell-opt", "cell_opts", multiple=True, metavar="[CELL:]NAME=VALUE",
@@ -90,7 +163,7 @@ def flag_of(difference):
     return FLAGS.get(difference.name, "--" + difference.name.replace("_", "-"))
 
 
-class RecordedCommand(click.Command):
+class RecordedCommand(TrainingCommand):
     """A command that keeps its own arguments (``ctx.meta["argv"]``), to record them in a
     results folder and to tell how to go on after an interruption."""
 
@@ -125,25 +198,33 @@ def bad_usage():
 
 def parse_cell_options(values):
     """``("nonlinearity=relu", "lstm:x=1")`` -> ``{"nonlinearity": "relu", "lstm": {"x": "1"}}``
-    (values stay text; the cells' declared options convert and check them)."""
+    (values stay text; the cells' declared options convert and check them). A value left
+    empty, a cell name left empty before ``:``, or one option given two values is refused."""
     options = {}
     for value in values:
         target, equals, value_text = value.partition("=")
-        cell, _, name = target.rpartition(":")
+        cell, colon, name = target.rpartition(":")
         if not equals or not name.strip():
             raise click.UsageError(f"--cell-opt takes NAME=VALUE or CELL:NAME=VALUE, "
                                    f"got {value!r}")
+        if colon and not cell.strip():
+            raise click.UsageError(f"--cell-opt {value!r}: the cell name before ':' is empty "
+                                   f"(give NAME=VALUE for every cell, CELL:NAME=VALUE for one)")
+        if not value_text.strip():
+            raise click.UsageError(f"--cell-opt {value!r}: the value after '=' is empty")
         name = name.strip().replace("-", "_")
-        if cell:
-            options.setdefault(cell.strip(), {})[name] = value_text
-        else:
-            options[name] = value_text
+        into = options.setdefault(cell.strip(), {}) if cell else options
+        if name in into and into[name] != value_text:
+            raise click.UsageError(f"--cell-opt gives {target.strip()} two values, "
+                                   f"{into[name]!r} and {value_text!r}: give one")
+        into[name] = value_text
     return options
 
 
 def parse_task_options(task_name, extra_args):
     """``--length 10 --delay=50`` (left over after Click's own options) -> task options,
-    checked against what the task declares."""
+    checked against what the task declares. An option with no value, an empty value, or
+    two different values is refused."""
     from minigrad.plugin_manager import get_task
     spec = get_task(task_name)
     declared = {o.name: o for o in spec.factory.options}
@@ -152,24 +233,34 @@ def parse_task_options(task_name, extra_args):
         token = args.pop(0)
         if not token.startswith("--"):
             raise click.UsageError(f"unexpected argument {token!r}")
-        name, _, value = token[2:].partition("=")
+        name, equals, value = token[2:].partition("=")
         key = name.replace("-", "_")
         if key not in declared:
             allowed = ", ".join("--" + n.replace("_", "-") for n in declared) or "none"
             raise click.UsageError(f"no such option --{name} (for task {task_name!r}: "
                                    f"{allowed}; for training: see --help)")
-        if not value:
-            if not args:
+        if not equals:
+            if not args or args[0].startswith("--"):
                 raise click.UsageError(f"option --{name} needs a value")
             value = args.pop(0)
+        if not value.strip():
+            raise click.UsageError(f"option --{name} needs a value, got an empty one")
+        if key in values and values[key] != value:
+            raise click.UsageError(f"option --{name} is given twice, as {values[key]!r} and "
+                                   f"{value!r}: give it once")
         values[key] = value
     return values
 
 
 def _split_names(values):
+    """``("rnn,gru", "lstm")`` -> ``["rnn", "gru", "lstm"]``; an empty name between commas
+    is refused (a typo, not a cell)."""
     names = []
     for value in values:
-        names += [v.strip() for v in value.split(",") if v.strip()]
+        parts = [v.strip() for v in value.split(",")]
+        if any(not part for part in parts) and any(parts):
+            raise click.UsageError(f"--cells {value!r} has an empty name between its commas")
+        names += [part for part in parts if part]
     return names
 
 
@@ -191,16 +282,18 @@ def main():
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs per cell, seeds seed..seed+N-1 (results as mean ± std).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=NonEmptyPath(file_okay=False), default=None,
               help="Write results.json and curves.csv into this folder as each run ends "
               "(and curves.png at the end); a new folder, or use --resume.")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--resume", "resume_dir", type=NonEmptyPath(file_okay=False),
+              default=None,
               help="Continue the comparison whose --out folder this is, with the settings "
               "recorded there: finished runs are kept, the others run.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
               help="With --out: checkpoint the run in progress every N steps, so --resume "
               "goes on from there instead of restarting it.")
-@click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
+@click.option("--quiet", "-q", is_flag=True, callback=_quiet,
+              help="Nothing on stderr but errors.")
 @click.pass_context
 def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every, quiet,
             **params):
@@ -293,16 +386,18 @@ def _asked_again(ctx, folder, out, cells, task, seeds, params):
 @click.option("--cell", required=True, help="Cell name (see `minigrad cells`).")
 @click.option("--task", required=True, help="Task name (see `minigrad tasks`).")
 @training_options
-@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--save", "save_path", type=NonEmptyPath(regular_file=True, dir_okay=False),
+              default=None,
               help="Write a checkpoint (model, optimizer, data generators, step) to this .npz "
               "file at the end, when stopped, and every --checkpoint-every steps.")
-@click.option("--load", "load_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--load", "load_path", type=NonEmptyPath(dir_okay=False), default=None,
               help="Continue the run a --save checkpoint holds (same settings; --steps may "
               "grow), or start from a state_dict's parameters.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
               help="With --save: write the checkpoint every N steps too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
+@click.option("--quiet", "-q", is_flag=True, callback=_quiet,
+              help="Nothing on stderr but errors.")
 @click.pass_context
 def train(ctx, cell, task, save_path, load_path, checkpoint_every, as_json, quiet, **params):
     """Train one cell on a task (optionally from, and to, a checkpoint)."""

@@ -60,7 +60,23 @@ def setup_cells(cells, init=AUTO, cell_options=None) -> List[CellSetup]:
         except ValueError as error:
             raise InvalidRunError(str(error), option="cell_options") from None
         setups.append(CellSetup(label, factory, options, _choose_init(label, factory, init)))
+    _refuse_repeats(setups)
     return setups
+
+
+def _refuse_repeats(setups):
+    """A cell named twice, or two names of one cell with the same options and init: the
+    same run twice, and one row of results for two."""
+    for k, setup in enumerate(setups):
+        for earlier in setups[:k]:
+            if earlier.name == setup.name:
+                raise InvalidRunError(f"cells names {setup.name!r} twice; each cell is trained "
+                                      f"once per seed", option="cells")
+            if (earlier.factory is setup.factory and earlier.options == setup.options
+                    and earlier.init == setup.init):
+                raise InvalidRunError(f"cells names one cell twice: {earlier.name!r} and "
+                                      f"{setup.name!r} are the same cell, with the same "
+                                      f"options and init; drop one", option="cells")
 
 
 def _label(cell):

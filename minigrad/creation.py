@@ -1,10 +1,11 @@
 """Making tensors: ``minigrad.tensor`` and the factories (zeros, randn, ...), the ``new_*``
 methods that make a tensor like another, and PyTorch's legacy ``LongTensor(...)`` types."""
+import math
 import numbers
 
 import numpy
 
-from . import backend, devices, dtypes, random
+from . import backend, checks, devices, dtypes, memory, random
 from .tensor import Tensor, from_op
 
 
@@ -20,6 +21,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     """
     if isinstance(data, Tensor):
         data = data.array
+    if data is None or isinstance(data, (str, bytes, dict, set)):
+        raise _not_numbers(data)
     is_array = isinstance(data, numpy.ndarray) or backend.device_of(data) != "cpu"
     xp = backend.get_array_module(data) if is_array else numpy
     try:
@@ -30,6 +33,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     if array.dtype == object:
         raise ValueError("minigrad.tensor: ragged nested lists (rows of different lengths) "
                          "or non-numbers can't make a tensor")
+    if array.dtype.kind not in NUMERIC_KINDS:  # strings, dates
+        raise _not_numbers(data)
     dtype = dtypes.resolve(dtype)
     if dtype is None and not is_array and array.dtype.kind == "f":
         dtype = dtypes.default_float
@@ -42,13 +47,55 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     return Tensor(array, requires_grad=requires_grad)
 
 
+#: NumPy's kinds of number: bool, signed and unsigned integer, floating, complex.
+NUMERIC_KINDS = "biufc"
+
+
+def _not_numbers(data):
+    return TypeError(f"minigrad.tensor: data must be numbers (a number, nested lists of "
+                     f"numbers, an array or a Tensor), got {checks.describe(data)}")
+
+
 def _shape(size):
+    """The sizes given (``2, 3`` or ``(2, 3)``) as a tuple of ints, each a Python or NumPy
+    integer, and few enough elements in all for one array."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
-        if not isinstance(n, numbers.Integral) or n < 0:
+        if not checks.is_integer(n) or n < 0:
             raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
-    return tuple(int(n) for n in size)
+    shape = tuple(int(n) for n in size)
+    elements = math.prod(shape)
+    if elements > checks.MAX_DIMENSION:
+        raise ValueError(f"a tensor of size {shape} would hold {elements:.3g} elements, more "
+                         f"than one array can ({checks.MAX_DIMENSION})")
+    if elements > _LARGE:  # only then is it worth asking the machine what it has
+        problem = memory.shortfall(elements * 8)  # the values are drawn in float64
+        if problem:
+            raise ValueError(f"a tensor of size {shape} needs {problem}")
+    return shape
+
+
+_LARGE = 2 ** 27  # elements: 1 GiB in float64
+
+
+def _finite(value, name, op):
+    """A real bound (start, end, step) as a number, refusing NaN and infinity."""
+    if value is None:
+        return None
+    value = _number(value, name, op)
+    if not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{op}: {name} must be a finite real number, got {value!r}")
+    return value
+
+
+def _number(value, name, op):
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: {name} must be a number, got {checks.type_name(value)} "
+                        f"{value!r}")
+    return value
 
 
 def _make(array, dtype, device, requires_grad):
@@ -74,11 +121,17 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    fill_value = fill_value if isinstance(fill_value, (bool, numpy.bool_)) else \
+        _number(fill_value, "fill_value", "full")
     return _make(numpy.full(_shape((size,)), fill_value), dtype, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Numbers from ``start`` up to, not including, ``end``. Integers give int64."""
+    start, end, step = (_finite(value, name, "arange") for name, value in
+                        (("start", start), ("end", end), ("step", step)))
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
     values = numpy.arange(start, end, step) if end is not None else numpy.arange(start)
     if dtype is None and values.dtype.kind in "iu":
         dtype = dtypes.int64
@@ -87,13 +140,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced numbers from ``start`` to ``end``, both included."""
-    if not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
-    return _make(numpy.linspace(start, end, int(steps)), dtype, device, requires_grad)
+    steps = checks.size(steps, "linspace: steps", minimum=0)
+    start, end = _finite(start, "start", "linspace"), _finite(end, "end", "linspace")
+    return _make(numpy.linspace(start, end, steps), dtype, device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (n x n when m is None): ones on the diagonal."""
+    n, m = _shape((n, n if m is None else m))
     return _make(numpy.eye(n, m), dtype, device, requires_grad)
 
 

@@ -33,7 +33,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; "
                           f"numerical gradients will be inaccurate", stacklevel=2)
 
-    projections = _random_projections(fn(*inputs), seed)
+    outputs = fn(*inputs)
+    projections = _random_projections(outputs, seed)
+    imprecise = _imprecise(inputs, checked, outputs)
 
     def objective():
         return _project(fn(*inputs), projections)
@@ -55,10 +57,27 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                    f"{tuple(int(k) for k in worst)}: analytic {analytic[worst]:.6g}, "
                    f"numerical {numerical[worst]:.6g} (|diff| {error[worst]:.3g} > "
                    f"atol + rtol*|numerical| = {allowed[worst]:.3g})")
+        if imprecise:
+            message = (f"gradcheck: {imprecise}, so the numerical gradient is not precise "
+                       f"enough to check against: central differences with eps={eps} drown "
+                       f"in its rounding (float32 keeps about 7 digits). Give float64 inputs "
+                       f"(x.double()) and a float64 function (model.double()). "
+                       f"The mismatch: " + message[len("gradcheck: "):])
         if raise_exception:
             raise GradcheckError(message)
         return False
     return True
+
+
+def _imprecise(inputs, checked, outputs):
+    """What is computed in less than float64 (an input or an output), or ""."""
+    for i in checked:
+        if inputs[i].dtype != numpy.float64:
+            return f"input {i} is {inputs[i].dtype}"
+    for k, out in enumerate(outputs if isinstance(outputs, (tuple, list)) else (outputs,)):
+        if isinstance(out, Tensor) and out.dtype != numpy.float64:
+            return f"the function's output {k} is {out.dtype} (although its inputs are float64)"
+    return ""
 
 
 def _random_projections(outputs, seed):
@@ -76,16 +95,16 @@ def _project(outputs, projections):
 
 
 def _numerical_gradient(objective, x, eps):
-    x.array = x.xp.ascontiguousarray(x.array)  # so that the flat view below is x itself
-    flat = x.array.reshape(-1)  # a view: perturbing it perturbs x
-    grad = numpy.zeros(flat.shape[0])
+    """dL/dx by central differences, perturbing x's own array one element at a time (and
+    putting each element back), so that x keeps its shape, layout and memory."""
+    grad = numpy.zeros(x.shape)
     with grad_mode.no_grad():
-        for k in range(flat.shape[0]):
-            original = flat[k].item()
-            flat[k] = original + eps
+        for k in numpy.ndindex(*x.shape):  # one empty index for a 0-d tensor
+            original = x.array[k].item()
+            x.array[k] = original + eps
             plus = objective().item()
-            flat[k] = original - eps
+            x.array[k] = original - eps
             minus = objective().item()
-            flat[k] = original
+            x.array[k] = original
             grad[k] = (plus - minus) / (2 * eps)
-    return grad.reshape(x.shape)
+    return grad

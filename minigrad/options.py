@@ -8,10 +8,12 @@ one description instead of guessing from argument names::
 
 Values arriving as text (from the command line) are converted to the option's type.
 """
+import math
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+MAX_INT = 2 ** 63 - 1  # the largest size of an array dimension
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,16 @@ class Option:
                 isinstance(value, float) and not value.is_integer())):
             raise ValueError(f"{where} must be an integer, got {value!r}")  # int() would truncate
         try:
-            return self.type(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{where} must be {self.type.__name__}, got {value!r}") from None
+            converted = self.type(value)
+        except (TypeError, ValueError, OverflowError):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise ValueError(f"{where} must be {self.type.__name__}, got {shown}") from None
+        if self.type is float and not math.isfinite(converted):
+            raise ValueError(f"{where} must be a finite number, got {value!r}")
+        if self.type is int and abs(converted) > MAX_INT:
+            raise ValueError(f"{where} must be at most {MAX_INT} (a size an array can have), "
+                             f"got {converted:.3g}")
+        return converted
 
     def describe(self):
         """The option as JSON-friendly data, for ``minigrad tasks|cells --json``."""

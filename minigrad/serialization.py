@@ -24,8 +24,11 @@ else is an object with one key that names its kind: ``{"dict": [[key, value], ..
 int keys, order kept), ``{"list": [...]}``, ``{"tuple": [...]}``, and the array leaves
 ``{"tensor": member}``, ``{"array": member}`` and ``{"scalar": member}`` (a NumPy scalar).
 
-``load`` never unpickles anything: it reads with ``numpy.load(..., allow_pickle=False)`` and
-checks the header before trusting it. Saving to a path writes a temporary file beside it and
+``load`` never unpickles anything and trusts nothing it reads: it opens only a regular file
+(a named pipe or a device would block or never end), refuses a header nested more than
+``MAX_DEPTH`` levels deep, a tensor of anything but numbers, and an array member whose
+``.npy`` header declares more data than the member holds (or than the machine's memory),
+each named by its place in the checkpoint. Saving to a path writes a temporary file beside it and
 renames it over the path only once it is complete, so a crash never leaves half a checkpoint.
 A whole Module is not saved (it is code, which only pickle could store): save its
 ``state_dict()`` and load that into a model your code builds.
@@ -34,19 +37,22 @@ import contextlib
 import errno
 import io
 import json
+import math
 import os
+import stat
 import sys
 import uuid
 import zipfile
 
 import numpy
 
-from . import backend
+from . import backend, memory
 from .tensor import Tensor
 
 FORMAT = "minigrad-checkpoint"
 VERSION = 1
 HEADER = "minigrad_header"  # the name of the header member (numpy adds ".npy")
+MAX_DEPTH = 100  # how deeply the values of a checkpoint may nest (a state_dict: 2 or 3)
 
 
 class CheckpointError(ValueError):
@@ -147,17 +153,22 @@ def load(f, map_location=None, weights_only=None):
     if _is_file_object(f, "read"):
         name = _file_object_name(f)
         _check_signature(name, _peek(f, name))
-        source = f
-    else:
-        name = source = os.fspath(f)
-        _check_signature(name, _first_bytes(name))
+        return _read(f, name, device)
+    name = os.fspath(f)
+    with _open_regular_file(name) as file:
+        _check_signature(name, file.read(4))
+        file.seek(0)
+        return _read(file, name, device)
+
+
+def _read(file, name, device):
     try:
-        archive = numpy.load(source, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, EOFError) as e:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as e:
         raise _refusal(name, f"the zip archive is truncated or corrupt ({e})") from e
     with archive:
         reader = _Reader(archive, name, device)
-        return reader.decode(reader.header_root(), "")
+        return reader.decode(reader.header_root(), "", 0)
 
 
 def _is_file_object(f, method):
@@ -177,12 +188,31 @@ def _file_object_name(f):
         f"<{type(f).__name__} object>"
 
 
-def _first_bytes(path):
+def _open_regular_file(path):
+    """``path`` opened for reading, once it is known to be a regular file. Opened without
+    blocking, so that a named pipe swapped in after the check cannot hang the open."""
     try:
-        with open(path, "rb") as file:
-            return file.read(4)
+        _check_regular(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, "no checkpoint file at this path", path) from None
+    try:
+        _check_regular(path, os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(path, mode):
+    if not stat.S_ISREG(mode):
+        kind = next((what for test, what in _NOT_REGULAR if test(mode)), "not a file")
+        raise _refusal(path, f"it is {kind}, not a regular file")
 
 
 def _peek(f, name):
@@ -212,11 +242,12 @@ class _Reader:
 
     def __init__(self, archive, path, device):
         self.archive, self.path, self.device = archive, path, device
-        self.names = set(archive.files)  # member names without ".npy"
+        self.members = {info.filename[:-len(".npy")]: info for info in archive.infolist()
+                        if info.filename.endswith(".npy")}  # by name without ".npy"
 
     def header_root(self):
-        if HEADER not in self.names:
-            found = ", ".join(sorted(self.names)[:8]) or "none"
+        if HEADER not in self.members:
+            found = ", ".join(sorted(self.members)[:8]) or "none"
             raise _refusal(self.path, f"it has no '{HEADER}' member, so it is an .npz not "
                                       f"written by minigrad.save (members: {found})")
         text = self.array(HEADER, "the header")
@@ -227,6 +258,9 @@ class _Reader:
             header = json.loads(text.item())
         except json.JSONDecodeError as e:
             raise _refusal(self.path, f"the header is not valid JSON ({e})") from e
+        except RecursionError:
+            raise _refusal(self.path, f"the header is nested too deeply to read (a "
+                                      f"checkpoint is at most {MAX_DEPTH} levels deep)") from None
         if not isinstance(header, dict) or header.get("format") != FORMAT or "root" not in header:
             raise _refusal(self.path, f"the header does not describe a {FORMAT!r} file")
         if header.get("version") != VERSION:
@@ -235,7 +269,10 @@ class _Reader:
                                       f"newer minigrad)")
         return header["root"]
 
-    def decode(self, node, where):
+    def decode(self, node, where, depth):
+        if depth > MAX_DEPTH:
+            raise _refusal(self.path, f"the header nests values more than {MAX_DEPTH} levels "
+                                      f"deep (at {where}), more than a checkpoint holds")
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, dict) and len(node) == 1:
@@ -244,28 +281,66 @@ class _Reader:
                 array = self.array(body, where or "the top level")
                 if kind == "scalar":
                     return array[()]
+                if kind == "tensor" and array.dtype.kind not in "biufc":
+                    raise _refusal(self.path, f"the tensor at {where or 'the top level'} "
+                                              f"(member '{body}.npy') holds {array.dtype} "
+                                              f"values, not numbers")
                 array = backend.to_device(array, self.device)
                 return Tensor(array) if kind == "tensor" else array
             if kind in ("list", "tuple") and isinstance(body, list):
-                items = [self.decode(item, _join(where, i)) for i, item in enumerate(body)]
+                items = [self.decode(item, _join(where, i), depth + 1)
+                         for i, item in enumerate(body)]
                 return tuple(items) if kind == "tuple" else items
             if kind == "dict" and isinstance(body, list) and all(map(_valid_pair, body)):
-                return {key: self.decode(item, _join(where, key)) for key, item in body}
+                return {key: self.decode(item, _join(where, key), depth + 1)
+                        for key, item in body}
         shown = json.dumps(node)
         raise _refusal(self.path, f"the header is malformed at {where or 'the top level'}: "
                                   f"unexpected {shown[:60] + '...' if len(shown) > 60 else shown}")
 
     def array(self, name, what):
-        if name not in self.names:
+        if name not in self.members:
             raise _refusal(self.path, f"the array for {what} (member '{name}.npy') is missing")
+        info = self.members[name]
         try:
-            array = self.archive[name]
+            with self.archive.open(info) as member:
+                self._check_declared_size(member, info, what)
+            with self.archive.open(info) as member:
+                return numpy.lib.format.read_array(member, allow_pickle=False)
+        except CheckpointError:
+            raise
         except (ValueError, EOFError, OSError, zipfile.BadZipFile) as e:
             raise _refusal(self.path, f"the array for {what} (member '{name}.npy') cannot be "
                                       f"read: {e}") from e
-        if not isinstance(array, numpy.ndarray):
-            raise _refusal(self.path, f"member '{name}' for {what} is not a .npy array")
-        return array
+
+    def _check_declared_size(self, member, info, what):
+        """Read the member's .npy header and refuse, before any data is read, an array of
+        Python objects or one that declares more bytes than the member holds."""
+        where = f"the array for {what} (member '{info.filename}')"
+        try:
+            version = numpy.lib.format.read_magic(member)
+        except ValueError:
+            raise _refusal(self.path, f"member '{info.filename}' for {what} is not a .npy "
+                                      f"array") from None
+        readers = {(1, 0): numpy.lib.format.read_array_header_1_0,
+                   (2, 0): numpy.lib.format.read_array_header_2_0}
+        if version not in readers:
+            raise _refusal(self.path, f"{where} is in .npy format version {version}, which "
+                                      f"minigrad does not read (it writes 1.0)")
+        shape, _, dtype = readers[version](member)
+        if dtype.hasobject:
+            raise _refusal(self.path, f"{where} holds Python objects (dtype {dtype}), which "
+                                      f"only unpickling could read, and checkpoints are read "
+                                      f"with allow_pickle=False")
+        declared = math.prod(shape) * dtype.itemsize
+        held = info.file_size - member.tell()
+        if declared > held:
+            raise _refusal(self.path, f"{where} declares shape {shape} of {dtype} "
+                                      f"({memory.describe_bytes(declared)}) but holds only "
+                                      f"{memory.describe_bytes(held)}: the file is corrupt")
+        problem = memory.shortfall(declared)
+        if problem:
+            raise _refusal(self.path, f"{where} needs {problem}")
 
 
 # ---------------------------------------------------------------------------- helpers

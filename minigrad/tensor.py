@@ -23,7 +23,7 @@ import warnings
 
 import numpy
 
-from . import backend, dtypes, grad_mode
+from . import backend, checks, dtypes, grad_mode
 
 
 class Tensor:
@@ -44,9 +44,9 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, (list, tuple, int, float)) and not isinstance(data, numpy.generic):
-            data = numpy.asarray(data, dtype=dtypes.default_float)  # torch.Tensor([0]): float
+            data = _numbers(data, dtypes.default_float)  # torch.Tensor([0]): float
         elif not isinstance(data, numpy.ndarray) and backend.device_of(data) == "cpu":
-            data = numpy.asarray(data)
+            data = _numbers(data)
         self.array = data
         self.grad = None
         self._op = None  # the name of the op that made it (None for a leaf)
@@ -369,6 +369,18 @@ class Tensor:
         self._mark_changed_in_place("mul_()")
         self.array *= other.array if isinstance(other, Tensor) else other
         return self
+
+
+def _numbers(data, dtype=None):
+    """``data`` as a NumPy array of numbers, or a TypeError (a Tensor holds no text)."""
+    try:
+        array = numpy.asarray(data, dtype=dtype)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype.kind not in "biufc":
+        raise TypeError(f"a Tensor holds numbers: bool, integer, floating-point or complex; "
+                        f"got {checks.describe(data)}")
+    return array
 
 
 def from_op(data, parents, backward, *, name=None):

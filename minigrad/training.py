@@ -32,6 +32,7 @@ import numpy
 
 from . import creation, grad_mode, optim, random, run_checkpoint
 from .cell_setup import CellSetup, InvalidRunError, setup_cells
+from .divergence import non_finite_loss
 from .nn import SequenceModel
 from .nn.utils import clip_grad_norm_
 from .plugin_manager import get_task, tasks
@@ -40,7 +41,8 @@ from .results import setting_differences
 from .run_checkpoint import CheckpointFile
 from .serialization import load
 from .train_config import (FIELDS, OPTIMIZERS, TrainConfig, check_device,  # noqa: F401
-                           make_config)
+                           check_memory, check_task, check_task_options, checkpoint_problem,
+                           count_seeds, make_config, seed_numbers)
 
 @dataclass
 class RunResult:
@@ -108,7 +110,7 @@ def make_task(task, **task_options):
     if task_options:
         raise InvalidRunError("task options can only be given with a task name",
                               "task_options")
-    return task
+    return check_task(task)
 
 
 def _make_optimizer(name, params, lr):
@@ -150,9 +152,13 @@ def _to_tensor(array, config):
 
 
 class IncompatibleCheckpoint(InvalidRunError):
-    """A checkpoint given to start from does not fit the model being trained."""
+    """A checkpoint given to start from does not fit the model being trained, or holds
+    values no run can start from (``error`` is then the message itself)."""
 
     def __init__(self, error):
+        if isinstance(error, str):
+            super().__init__(error, "initial_state")
+            return
         problems = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
         detail = problems[0] if problems else str(error)
         if len(problems) > 1:
@@ -381,7 +387,7 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
         cells = [c.strip() for c in cells.split(",") if c.strip()]
     if not cells:
         raise InvalidRunError("a run needs at least one cell", "cells")
-    task = make_task(task, **(task_options or {}))
+    task = make_task(task, **check_task_options(task_options))
     if cell_options is not None:
         options["cell_options"] = cell_options
     config = make_config(cells, task, **options)
@@ -392,10 +398,8 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
                                   f"time; it can't be used with the bidirectional cell "
                                   f"{cell.name}", "tbptt")
     check_device(config.device)
-    seed_list = list(range(config.seed, config.seed + seeds)) if isinstance(seeds, int) \
-        else list(seeds)
-    if not seed_list:
-        raise InvalidRunError("a comparison needs at least one seed", "seeds")
+    check_memory(setups, task, config, count_seeds(seeds))  # before anything is allocated
+    seed_list = seed_numbers(seeds, config.seed)
     for cell in setups:  # a cell that can't be built (or fit the checkpoint) fails now
         model = _try_build(cell, task, config)
         if initial_state is not None:
@@ -416,6 +420,9 @@ def _try_build(cell, task, config):
 
 
 def _load_checkpoint(model, state):
+    problem = checkpoint_problem(state)  # text, NaN: refused, naming the key
+    if problem:
+        raise IncompatibleCheckpoint(problem)
     try:
         model.load_state_dict(state)
     except RuntimeError as error:
@@ -459,6 +466,8 @@ def train(cell, task, task_options=None, callback=None, initial_state=None,
     return result
 
 
+# A diverging run is told by its error (below), not by NumPy's warnings with source lines.
+@numpy.errstate(over="ignore", invalid="ignore", divide="ignore")
 def _train_one(cell, task, config, initial_state=None, callback=None, checkpoint=None,
                stop=None):
     """One run of one checked cell with ``config.seed``.
@@ -525,8 +534,7 @@ def _steps(model, optimizer, generators, task, config, result, callback, stop, s
         loss = task.loss(outputs, batch)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            result.error = (f"the loss became {loss_value} at step {step}; try a lower --lr "
-                            f"or gradient clipping (--clip)")
+            result.error = non_finite_loss(loss_value, step, model, batch, config)
             break
         optimizer.zero_grad()
         loss.backward()

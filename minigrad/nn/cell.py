@@ -28,7 +28,7 @@ What a cell can be told is declared on the class, never guessed from names:
 """
 import numpy
 
-from .. import creation, dtypes
+from .. import checks, creation, dtypes
 from .init_schemes import set_recurrent_blocks
 from .module import Module
 from . import init
@@ -57,11 +57,8 @@ class RecurrentCell(Module):
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = checks.size(input_size, "input_size")
+        self.hidden_size = checks.size(hidden_size, "hidden_size")
 
     @property
     def dtype(self):
@@ -90,6 +87,9 @@ class RecurrentCell(Module):
         its own last step)."""
         from .. import ops
         length = inputs.shape[0]
+        if length == 0:  # nothing to unroll: no outputs, and the state stays where it was
+            return creation.zeros(0, inputs.shape[1], self.hidden_size, dtype=self.dtype,
+                                  device=inputs.device), tuple(state)
         steps = range(length - 1, -1, -1) if reverse else range(length)
         projected = self.project_inputs(inputs) if fast and self.has_fast_path() else None
         running = None if lengths is None else _running_masks(lengths, length, inputs.device)

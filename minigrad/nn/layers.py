@@ -1,7 +1,7 @@
 """The simple layers: Linear, Embedding, Dropout, Identity, Sequential, ModuleList."""
 import math
 
-from .. import creation, dtypes
+from .. import checks, creation, dtypes
 from ..grad_mode import no_grad
 from . import functional as F
 from . import init
@@ -14,9 +14,8 @@ def _empty(*shape, dtype=None, device=None):
 
 
 def _check_sizes(**sizes):
-    for name, value in sizes.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    """The sizes as ints (NumPy integers welcome), or a ValueError naming the wrong one."""
+    return [checks.size(value, name) for name, value in sizes.items()]
 
 
 class Linear(Module):
@@ -25,7 +24,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None, device=None):
         super().__init__()
-        _check_sizes(in_features=in_features, out_features=out_features)
+        in_features, out_features = _check_sizes(in_features=in_features,
+                                                 out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = _empty(out_features, in_features, dtype=dtype, device=device)
         self.bias = _empty(out_features, dtype=dtype, device=device) if bias else None
@@ -56,7 +56,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None,
                  device=None):
         super().__init__()
-        _check_sizes(num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        num_embeddings, embedding_dim = _check_sizes(num_embeddings=num_embeddings,
+                                                     embedding_dim=embedding_dim)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = None if padding_idx is None else \
             F._padding_row(padding_idx, num_embeddings)
@@ -97,9 +98,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-        self.p = p
+        self.p = checks.probability(p, "dropout probability")
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)

@@ -302,9 +302,13 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = [(k, own[k].shape, tuple(_as_array(v).shape)) for k, v in state_dict.items()
-                      if k in own and tuple(_as_array(v).shape) != own[k].shape]
-        problems = []
+        values = {k: _as_array(v) for k, v in state_dict.items() if k in own}
+        mismatched = [(k, own[k].shape, tuple(v.shape)) for k, v in values.items()
+                      if tuple(v.shape) != own[k].shape]
+        problems = [f"{k}: the checkpoint holds {v.dtype} values, where this model has "
+                    f"{own[k].dtype} numbers" for k, v in values.items()
+                    if v.dtype.kind not in "biufc" or (v.dtype.kind == "c" and
+                                                      own[k].dtype.kind != "c")]
         if mismatched:
             problems += [f"size mismatch for {k}: the checkpoint has shape {theirs}, "
                          f"this model has {ours}" for k, ours, theirs in mismatched]

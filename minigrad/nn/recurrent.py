@@ -8,7 +8,8 @@ a cell only ever writes one time step.
 """
 import inspect
 
-from .. import ops
+from .. import checks, ops
+from ..tensor import Tensor
 from . import functional as F
 from .bidirectional import Bidirectional
 from .cell import RecurrentCell
@@ -78,11 +79,11 @@ class Recurrent(Module):
         factory = resolve_cell(cell)
         if bidirectional and getattr(factory, "directions", 1) == 1:
             factory = Bidirectional(factory)
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be between 0 and 1, got {dropout}")
+        num_layers = checks.size(num_layers, "num_layers")
+        dropout = checks.probability(dropout, "dropout")
         self.cell_name = _display_name(cell) if isinstance(cell, str) else factory_name(factory)
+        input_size, hidden_size = checks.size(input_size, "input_size"), \
+            checks.size(hidden_size, "hidden_size")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.use_fast_path = True
@@ -123,6 +124,9 @@ class Recurrent(Module):
             padded, lengths = pad_packed_sequence(input)
             output, final_state = self._run_layers(padded, state, lengths.numpy())
             return pack_like(output, input), final_state
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__} expects its input as a Tensor, got a "
+                            f"{checks.type_name(input)} (wrap it with minigrad.tensor(...))")
         if input.ndim != 3:
             raise ValueError(f"{type(self).__name__} expects input of 3 dimensions "
                              f"({'batch, seq' if self.batch_first else 'seq, batch'}, "
@@ -162,6 +166,10 @@ class Recurrent(Module):
             parts = f"{len(template)} tensor{'s' if len(template) != 1 else ''}"
             raise ValueError(f"{type(self).__name__}: the {self.cell_name} cell's state is "
                              f"{parts}, so the initial state must be too; got {len(components)}")
+        for i, c in enumerate(components):
+            if not isinstance(c, Tensor):
+                raise TypeError(f"{type(self).__name__}: the initial state must be made of "
+                                f"Tensors; part {i} of it is a {checks.type_name(c)}")
         for c, t in zip(components, template):
             shape = (self.num_layers * directions, *(t.shape[1:] if directions > 1 else t.shape))
             if tuple(c.shape) != shape:

@@ -6,6 +6,8 @@ their qualified names (``lstm/lstm``: plugin ``lstm``, cell ``lstm``), which no
 third-party plugin can take; the plugins behind them are essential, so
 ``MINIGRAD_DISABLE_PLUGINS`` can't switch them off.
 """
+from .. import checks
+from ..tensor import Tensor
 from .module import Module
 from .recurrent import Recurrent, build_cell, resolve_cell
 
@@ -97,12 +99,57 @@ class _SingleStep(Module):
             self.register_parameter(name, param)
 
     def forward(self, input, hx=None):  # noqa: A002
+        """One step from ``input`` (batch, input_size) and ``hx`` (the state: one tensor,
+        or a tuple for a cell with several, each (batch, hidden_size); zeros when None).
+        An unbatched input (input_size,) takes an unbatched hx and gives one."""
+        batched = self._check_input(input)
+        if not batched:
+            input = input.unsqueeze(0)
         if hx is None:
             state = self.cell.initial_state(input.shape[0])
         else:
-            state = tuple(hx) if isinstance(hx, (tuple, list)) else (hx,)
+            state = self._check_state(hx, input.shape[0], batched)
+            if not batched:
+                state = tuple(s.unsqueeze(0) for s in state)
         _, state = self.cell(input, state)
+        if not batched:
+            state = tuple(s.squeeze(0) for s in state)
         return state if len(state) > 1 else state[0]
+
+    def _check_input(self, input):  # noqa: A002
+        """True for a batch (batch, input_size), False for one input (input_size,)."""
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name} expects its input as a Tensor, got a "
+                            f"{checks.type_name(input)} (wrap it with minigrad.tensor(...))")
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name} runs one time step: its input is (batch, input_size) "
+                             f"or (input_size,), got shape {input.shape} (for a whole "
+                             f"sequence use nn.{name[:-4]})")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: the input has {input.shape[-1]} features, the cell "
+                             f"expects input_size={self.input_size}")
+        return input.ndim == 2
+
+    def _check_state(self, hx, batch, batched):
+        """``hx`` as a tuple of tensors of the cell's state shapes, or a clear error."""
+        name = type(self).__name__
+        parts = tuple(hx) if isinstance(hx, (tuple, list)) else (hx,)
+        count = len(self.cell.initial_state(1))
+        shape = (batch, self.hidden_size) if batched else (self.hidden_size,)
+        expected = (f"one tensor h of shape {shape}" if count == 1 else
+                    f"a tuple of {count} tensors, each of shape {shape}")
+        if len(parts) != count or not all(isinstance(p, Tensor) for p in parts):
+            got = (f"a tuple of {len(parts)}" if isinstance(hx, (tuple, list))
+                   else f"a {checks.type_name(hx)}")
+            if len(parts) == count and isinstance(hx, (tuple, list)):
+                got += " holding " + ", ".join(checks.type_name(p) for p in parts)
+            raise TypeError(f"{name}: the state hx must be {expected}; got {got}")
+        for part in parts:
+            if part.shape != shape:
+                raise ValueError(f"{name}: the state hx must be {expected}; got shape "
+                                 f"{part.shape}")
+        return parts
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"

@@ -5,8 +5,9 @@ operand's shape. Python numbers work on either side (``2 * x``, ``x ** 2``, ``1 
 """
 import numpy
 
+from .. import checks
 from ..tensor import Tensor, from_op
-from .common import as_tensor, operands, unbroadcast
+from .common import as_tensor, numeric_array, operands, unbroadcast
 
 
 def add(a, b):
@@ -54,8 +55,8 @@ def pow(a, b):  # noqa: A001 - Tensor.__pow__
     As in PyTorch, d/da is 0 where b = 0 and d/db is 0 where a = 0 and b >= 0 (the
     formulas alone would give 0·inf = nan there).
     """
-    if not isinstance(b, Tensor):  # the common case: a constant exponent
-        exponent = b
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):  # a constant exponent: common
+        exponent = b if isinstance(b, (int, float)) else numeric_array(a.xp, b, "pow")
 
         def pow_backward(g):
             with numpy.errstate(divide="ignore", invalid="ignore"):
@@ -88,7 +89,7 @@ def radd(a, b):
 
 
 def rsub(a, b):
-    return sub(as_tensor(b, a), a)
+    return sub(as_tensor(b, a, "sub"), a)
 
 
 def rmul(a, b):
@@ -96,11 +97,11 @@ def rmul(a, b):
 
 
 def rdiv(a, b):
-    return div(as_tensor(b, a), a)
+    return div(as_tensor(b, a, "div"), a)
 
 
 def rpow(a, b):
-    return pow(as_tensor(b, a), a)
+    return pow(as_tensor(b, a, "pow"), a)
 
 
 def matmul(a, b):
@@ -111,10 +112,7 @@ def matmul(a, b):
     A 1-D ``a`` is a row (1, n) and a 1-D ``b`` a column (n, 1), removed again from
     the result, as in NumPy and PyTorch.
     """
-    if not isinstance(a, Tensor):
-        a = as_tensor(a, b)
-    if not isinstance(b, Tensor):
-        b = as_tensor(b, a)
+    a, b = _matmul_operands(a, b)
     if a.device != b.device:
         raise RuntimeError(f"matmul: expected both tensors on the same device, "
                            f"got {a.device} and {b.device}")
@@ -140,6 +138,17 @@ def matmul(a, b):
             gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
     return from_op(out, (a, b), matmul_backward, name="matmul")
+
+
+def _matmul_operands(a, b):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"matmul: expected at least one Tensor, got "
+                        f"{checks.type_name(a)} and {checks.type_name(b)}")
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b, "matmul")
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a, "matmul")
+    return a, b
 
 
 def bmm(a, b):

@@ -4,14 +4,15 @@ import functools
 
 import numpy
 
-from .. import dtypes
+from .. import checks, dtypes
 from ..backend import get_array_module
 from ..tensor import Tensor
 
 
-def as_tensor(value, like):
+def as_tensor(value, like, op="this op"):
     """``value`` as a Tensor on ``like``'s device. A Python number takes ``like``'s dtype
-    (a float with an integer tensor gives the default float), so ``x * 2`` keeps x's dtype."""
+    (a float with an integer tensor gives the default float), so ``x * 2`` keeps x's dtype.
+    Anything but a Tensor, a number or an array of numbers is a TypeError naming ``op``."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float, bool)):
@@ -19,15 +20,36 @@ def as_tensor(value, like):
         if isinstance(value, float) and not dtypes.is_floating(dtype):
             dtype = dtypes.default_float
         return Tensor(like.xp.asarray(value, dtype=dtype))
-    return Tensor(like.xp.asarray(value))
+    return Tensor(numeric_array(like.xp, value, op))
+
+
+def numeric_array(xp, value, op):
+    """``value`` (a number, an array or nested lists of numbers) as an ``xp`` array."""
+    array = None
+    if not isinstance(value, (str, bytes, dict, set)) and value is not None:
+        try:
+            array = xp.asarray(value)
+        except (TypeError, ValueError):
+            pass
+    if array is None or array.dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(f"{op}: expected a Tensor, a number or an array of numbers, got "
+                        f"{checks.describe(value)}")
+    return array
+
+
+#: NumPy's kinds of number: bool, signed and unsigned integer, floating, complex.
+NUMERIC_KINDS = "biufc"
 
 
 def operands(a, b, op):
-    """Both operands of a binary op as tensors, checked for device and shape."""
+    """Both operands of a binary op as tensors, checked for type, device and shape."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor, got {checks.type_name(a)} and "
+                        f"{checks.type_name(b)}")
     if not isinstance(a, Tensor):
-        a = as_tensor(a, b)
+        a = as_tensor(a, b, op)
     elif not isinstance(b, Tensor):
-        b = as_tensor(b, a)
+        b = as_tensor(b, a, op)
     if a.device != b.device:
         raise RuntimeError(f"{op}: expected both tensors on the same device, "
                            f"got {a.device} and {b.device}")
@@ -58,7 +80,10 @@ def normalize_dims(dim, ndim):
     """``dim`` (None, an int or a tuple; negatives allowed) as a sorted tuple of axes."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+    dims = (dim,) if checks.is_integer(dim) else tuple(dim) \
+        if isinstance(dim, (tuple, list)) else None
+    if dims is None or not all(checks.is_integer(d) for d in dims):
+        raise TypeError(f"dim must be an int, a tuple of ints or None, got {dim!r}")
     out = []
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):
@@ -67,6 +92,14 @@ def normalize_dims(dim, ndim):
         if ndim:  # a 0-d tensor accepts dim 0 or -1 and has nothing to reduce
             out.append(d % ndim)
     return tuple(sorted(set(out)))
+
+
+def one_dim(dim, ndim, op):
+    """The one axis ``dim`` names (None for a 0-d tensor), for ops that work along one."""
+    if not checks.is_integer(dim):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}")
+    axes = normalize_dims(dim, ndim)
+    return axes[0] if axes else None
 
 
 def restore_reduced(grad, shape, axes, keepdim):

@@ -14,6 +14,12 @@ def to(x, device_or_dtype=None, dtype=None, device=None):
         device = device_or_dtype
     elif device_or_dtype is not None:
         dtype = device_or_dtype
+        try:
+            dtypes.resolve(dtype)
+        except TypeError:
+            raise TypeError(f"to(): {device_or_dtype!r} is neither a device ('cpu', 'cuda', "
+                            f"'cuda:N') nor a dtype (e.g. minigrad.float64 or "
+                            f"'float32')") from None
     out = x
     if dtype is not None and dtypes.resolve(dtype) != x.dtype:
         out = _convert(out, dtype=dtypes.resolve(dtype))

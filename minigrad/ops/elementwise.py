@@ -3,7 +3,7 @@ import numpy
 
 from .. import dtypes
 from ..tensor import Tensor, from_op
-from .common import as_tensor, operands, unbroadcast
+from .common import as_tensor, numeric_array, operands, unbroadcast
 
 
 def exp(x):
@@ -76,11 +76,22 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
     """x limited to [min, max].    d/dx = 1 inside the range, 0 where clipped."""
     if min is None and max is None:
         raise ValueError("clamp needs at least one of min and max")
-    lo = -x.xp.inf if min is None else min
-    hi = x.xp.inf if max is None else max
+    lo = -x.xp.inf if min is None else _bound(min, x, "min")
+    hi = x.xp.inf if max is None else _bound(max, x, "max")
     inside = (x.array >= lo) & (x.array <= hi)
     y = x.xp.clip(x.array, lo, hi).astype(x.dtype, copy=False)
     return from_op(y, (x,), lambda g: (g * inside,), name="clamp")
+
+
+def _bound(value, x, name):
+    """A bound of clamp as an array: a number, an array or a Tensor, taken as constant."""
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise ValueError(f"clamp: {name} is a tensor that requires grad, but clamp's "
+                             f"bounds are constants; use maximum/minimum for a gradient "
+                             f"that reaches them")
+        return value.array
+    return numeric_array(x.xp, value, f"clamp: {name}")
 
 
 def maximum(a, b):

@@ -4,7 +4,7 @@ import numbers
 
 import numpy
 
-from .. import backend
+from .. import backend, checks
 from ..tensor import Tensor, from_op
 from .common import normalize_dims, numpy_names
 
@@ -166,9 +166,16 @@ def stack(tensors, dim=0):
 
 
 def _check_same(tensors, name):
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got "
+                        f"{checks.type_name(tensors)}")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: every element must be a Tensor, but element {i} is "
+                            f"{checks.type_name(t)} (make it one with minigrad.tensor(...))")
     devices = {t.device for t in tensors}
     if len(devices) > 1:
         raise RuntimeError(f"{name}: expected all tensors on the same device, got {sorted(devices)}")

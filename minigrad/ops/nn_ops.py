@@ -1,5 +1,5 @@
 """Ops that belong to networks rather than to arithmetic: one_hot and dropout."""
-from .. import backend, dtypes, random
+from .. import backend, checks, dtypes, random
 from ..tensor import Tensor, from_op
 
 
@@ -20,8 +20,7 @@ def one_hot(indices, num_classes=-1):
 def dropout(x, p=0.5, training=True):
     """Zero each element with probability ``p`` and scale the rest by 1/(1 - p), so the
     expected value is unchanged. The identity when ``training`` is False or p = 0."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    p = checks.probability(p, "dropout probability")
     if not training or p == 0:
         return x
     if p == 1:

@@ -1,12 +1,12 @@
 """softmax and log_softmax, written so that logits of ±1000 neither overflow nor give NaN."""
 from ..tensor import from_op
-from .common import normalize_dims, numpy_names
+from .common import numpy_names, one_dim
 
 
 @numpy_names
 def softmax(x, dim=-1):
     """y_i = e^(x_i - m) / Σ_j e^(x_j - m), m = max x.    dL/dx = y ⊙ (g - Σ g ⊙ y)."""
-    (axis,) = normalize_dims(dim, x.ndim) or (None,)
+    axis = one_dim(dim, x.ndim, "softmax")
     e = x.xp.exp(x.array - x.array.max(axis=axis, keepdims=True))
     y = e / e.sum(axis=axis, keepdims=True)
 
@@ -18,7 +18,7 @@ def softmax(x, dim=-1):
 @numpy_names
 def log_softmax(x, dim=-1):
     """y = x - logsumexp(x).    dL/dx = g - softmax(x) · Σ g."""
-    (axis,) = normalize_dims(dim, x.ndim) or (None,)
+    axis = one_dim(dim, x.ndim, "log_softmax")
     shifted = x.array - x.array.max(axis=axis, keepdims=True)
     e = x.xp.exp(shifted)
     s = e.sum(axis=axis, keepdims=True)
