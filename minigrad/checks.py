@@ -1,4 +1,5 @@
-"""Checking the numbers users pass in: sizes and finite values.
+"""Checking what users pass in: sizes, finite numbers, flags, and what an array may
+allocate.
 
 A size is a whole number, given as a Python or a NumPy integer (``numpy.int64(4)`` is
 as good as ``4``), never a bool or a float; a setting such as a learning rate is a real,
@@ -53,7 +54,7 @@ _LARGE = 2 ** 30  # bytes
 def real(value, name):
     """``value`` as a finite ``float``: no bool, no str, no NaN or infinity."""
     if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a number, got {describe(value)}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
