@@ -1,4 +1,5 @@
-"""Checking the numbers users pass in: sizes and finite values.
+"""Checking what users pass in: sizes, finite numbers, flags, and what an array may
+allocate.
 
 A size is a whole number, given as a Python or a NumPy integer (``numpy.int64(4)`` is
 as good as ``4``), never a bool or a float; a setting such as a learning rate is a real,
@@ -10,6 +11,8 @@ import math
 import numbers
 
 import numpy
+
+from . import memory
 
 #: The largest size an array dimension can have (NumPy's index type).
 MAX_DIMENSION = int(numpy.iinfo(numpy.intp).max)
@@ -27,15 +30,31 @@ def size(value, name, minimum=1):
             minimum, f"an integer of at least {minimum}")
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     if value > MAX_DIMENSION:
-        raise ValueError(f"{name} must be at most {MAX_DIMENSION} (the largest size of an "
-                         f"array dimension), got {value}")
+        raise ValueError(f"{name} must be at most {MAX_DIMENSION} (2**63 - 1), got {value}")
     return int(value)
+
+
+def fits(shape, what, itemsize=8):
+    """Refuse, before it is allocated, an array of ``shape`` (of ``itemsize`` bytes per
+    element) that no array can be or that the machine can't hold; ``what`` starts the
+    message ("a tensor", "repeat: the result")."""
+    elements = math.prod(shape)
+    if elements > MAX_DIMENSION:
+        raise ValueError(f"{what} of size {tuple(shape)} would hold {elements:.3g} elements, "
+                         f"more than one array can ({MAX_DIMENSION})")
+    if elements * itemsize > _LARGE:  # only then is it worth asking the machine
+        problem = memory.shortfall(elements * itemsize)
+        if problem:
+            raise ValueError(f"{what} of size {tuple(shape)} needs {problem}")
+
+
+_LARGE = 2 ** 30  # bytes
 
 
 def real(value, name):
     """``value`` as a finite ``float``: no bool, no str, no NaN or infinity."""
     if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a number, got {describe(value)}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
@@ -67,3 +86,10 @@ def describe(value, width=40):
     if len(shown) > width:
         shown = shown[:width - 3] + "..."
     return f"{type_name(value)} {shown}"
+
+
+def flag(value, name):
+    """``value`` as a bool: True, False (or NumPy's bools, or 1 and 0)."""
+    if isinstance(value, (bool, numpy.bool_)) or (is_integer(value) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {describe(value)}")

@@ -5,7 +5,7 @@ import numbers
 
 import numpy
 
-from . import backend, checks, devices, dtypes, memory, random
+from . import backend, checks, devices, dtypes, random
 from .tensor import Tensor, from_op
 
 
@@ -65,18 +65,8 @@ def _shape(size):
         if not checks.is_integer(n) or n < 0:
             raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
     shape = tuple(int(n) for n in size)
-    elements = math.prod(shape)
-    if elements > checks.MAX_DIMENSION:
-        raise ValueError(f"a tensor of size {shape} would hold {elements:.3g} elements, more "
-                         f"than one array can ({checks.MAX_DIMENSION})")
-    if elements > _LARGE:  # only then is it worth asking the machine what it has
-        problem = memory.shortfall(elements * 8)  # the values are drawn in float64
-        if problem:
-            raise ValueError(f"a tensor of size {shape} needs {problem}")
+    checks.fits(shape, "a tensor")  # 8 bytes per element: the values are made in float64
     return shape
-
-
-_LARGE = 2 ** 27  # elements: 1 GiB in float64
 
 
 def _finite(value, name, op):
@@ -132,6 +122,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
                         (("start", start), ("end", end), ("step", step)))
     if step == 0:
         raise ValueError("arange: step must not be 0")
+    first, last = (0, start) if end is None else (start, end)
+    checks.fits((max(math.ceil((last - first) / step), 0),), "arange: the result")
     values = numpy.arange(start, end, step) if end is not None else numpy.arange(start)
     if dtype is None and values.dtype.kind in "iu":
         dtype = dtypes.int64

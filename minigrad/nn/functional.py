@@ -25,6 +25,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
     """y = x Wᵀ + b, with W shaped (out_features, in_features)."""
+    for name, value in (("input", input), ("weight", weight)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
     out = input @ weight.T
     return out if bias is None else out + bias
 
@@ -36,6 +39,8 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002
     row ``padding_idx`` (if given; negative counts from the end), which gets no gradient.
     """
     indices = input.array if isinstance(input, Tensor) else weight.xp.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
     if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= weight.shape[0]):
         raise IndexError(f"embedding: indices must lie in [0, {weight.shape[0]}), got values "
                          f"from {int(indices.min())} to {int(indices.max())}")

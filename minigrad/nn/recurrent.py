@@ -8,7 +8,7 @@ a cell only ever writes one time step.
 """
 import inspect
 
-from .. import checks, ops
+from .. import checks, memory, ops
 from ..tensor import Tensor
 from . import functional as F
 from .bidirectional import Bidirectional
@@ -58,6 +58,15 @@ def build_cell(factory, input_size, hidden_size, bias=True, **options):
     return cell
 
 
+def _check_room(first_cell, num_layers):
+    """Refuse, after one layer, a stack whose layers can't all fit in memory (a count
+    such as 10**13 would otherwise build until the machine runs out)."""
+    per_layer = sum(p.numel() * p.dtype.itemsize for p in first_cell.parameters())
+    problem = memory.shortfall(per_layer * num_layers, first_cell.device)
+    if problem:
+        raise ValueError(f"num_layers={num_layers}: the layers' parameters need {problem}")
+
+
 class Recurrent(Module):
     """Any cell as a layer: unrolled over time, stacked ``num_layers`` deep (with dropout
     between layers), optionally bidirectional.
@@ -77,6 +86,9 @@ class Recurrent(Module):
                  device=None, **cell_options):
         super().__init__()
         factory = resolve_cell(cell)
+        bias, batch_first, bidirectional = (checks.flag(bias, "bias"),
+                                            checks.flag(batch_first, "batch_first"),
+                                            checks.flag(bidirectional, "bidirectional"))
         if bidirectional and getattr(factory, "directions", 1) == 1:
             factory = Bidirectional(factory)
         num_layers = checks.size(num_layers, "num_layers")
@@ -92,6 +104,8 @@ class Recurrent(Module):
             layer_input = input_size if layer == 0 else hidden_size * self.layer_cells[0].directions
             cell_ = build_cell(factory, layer_input, hidden_size, bias, **cell_options)
             cell_.to(device=device, dtype=dtype)
+            if layer == 0:
+                _check_room(cell_, num_layers)
             for name, param in cell_.named_layer_parameters(f"_l{layer}"):
                 self.register_parameter(name, param)
             self.layer_cells.append(cell_)

@@ -88,6 +88,9 @@ class _SingleStep(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=None, device=None, **options):
         super().__init__()
+        input_size = checks.size(input_size, "input_size")
+        hidden_size = checks.size(hidden_size, "hidden_size")
+        bias = checks.flag(bias, "bias")
         factory = resolve_cell(self.cell_name)
         # the cell is kept without registering it as a sub-module: its parameters are
         # registered on this module directly, under PyTorch's names

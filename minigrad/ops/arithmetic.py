@@ -3,6 +3,8 @@
 Operands broadcast as in NumPy; ``unbroadcast`` sums each gradient back to its
 operand's shape. Python numbers work on either side (``2 * x``, ``x ** 2``, ``1 - x``).
 """
+import math
+
 import numpy
 
 from .. import checks
@@ -169,11 +171,12 @@ def _matmul_folded(a, b):
     The same numbers; but one large product is much faster than many small ones, and
     dL/dB comes out summed over the rows directly."""
     k, n = b.shape
-    a_rows = a.array.reshape(-1, k)
+    rows = math.prod(a.shape[:-1])  # not -1: that can't be inferred when k or n is 0
+    a_rows = a.array.reshape(rows, k)
     out = (a_rows @ b.array).reshape(a.shape[:-1] + (n,))
 
     def matmul_backward(g):
-        g_rows = g.reshape(-1, n)
+        g_rows = g.reshape(rows, n)
         ga = (g_rows @ b.array.T).reshape(a.shape) if a.requires_grad else None
         gb = a_rows.T @ g_rows if b.requires_grad else None
         return ga, gb

@@ -208,8 +208,8 @@ def split(x, split_size_or_sections, dim=0):
 @numpy_names
 def chunk(x, chunks, dim=0):
     """Cut ``x`` into ``chunks`` nearly equal pieces along ``dim`` (as torch.chunk)."""
-    if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    if not checks.is_integer(chunks) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     (axis,) = normalize_dims(dim, x.ndim)
     size = -(-x.shape[axis] // chunks)
     return split(x, max(size, 1), dim)

@@ -14,6 +14,7 @@ def one_hot(indices, num_classes=-1):
     if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):
         raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got values "
                          f"from {int(data.min())} to {int(data.max())}")
+    checks.fits((*data.shape, num_classes), "one_hot's result")
     return Tensor((data[..., None] == xp.arange(num_classes)).astype(dtypes.int64))
 
 

@@ -9,7 +9,7 @@ values the first is picked, and only it receives the gradient.
 """
 import numbers
 
-from .. import dtypes
+from .. import checks, dtypes
 from ..tensor import Tensor, from_op
 from . import return_types
 from .common import normalize_dims, numpy_names
@@ -100,7 +100,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's nam
     ones are taken; the values come sorted even when ``sorted=False`` asks for less.
     Gradient: as for ``sort``, 0 for the elements left out."""
     axis = _one_axis(x, dim, "topk")
-    if not 0 <= k <= x.shape[axis]:
+    if not checks.is_integer(k) or not 0 <= k <= x.shape[axis]:
         raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size "
                          f"{x.shape[axis]} (allowed: 0 to {x.shape[axis]})")
     first_k = (slice(None),) * axis + (slice(0, k),)

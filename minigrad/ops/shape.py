@@ -5,22 +5,24 @@ reshape, a permutation by the inverse permutation, an expand (or a repeat) by a 
 """
 import numpy
 
-from .. import backend
+from .. import backend, checks
 from ..tensor import Tensor, from_op
 from .common import normalize_dims, numpy_names, unbroadcast
 from .indexing import getitem
 
 
-def _shape_args(shape):
-    """Accept both ``x.reshape(2, 3)`` and ``x.reshape((2, 3))``."""
+def _shape_args(shape, op):
+    """Accept both ``x.reshape(2, 3)`` and ``x.reshape((2, 3))``; every size an int."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    if not all(checks.is_integer(n) for n in shape):
+        raise TypeError(f"{op}: sizes must be integers, got {tuple(shape)!r}")
+    return tuple(int(n) for n in shape)
 
 
 def reshape(x, *shape):
     """The same elements in a new shape (one size may be -1)."""
-    shape = _shape_args(shape)
+    shape = _shape_args(shape, "reshape")
     try:
         out = x.array.reshape(shape)
     except ValueError:
@@ -53,7 +55,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def permute(x, *dims):
     """Reorder the dimensions; the gradient is put back by the inverse order."""
-    dims = _shape_args(dims)
+    dims = _shape_args(dims, "permute")
     if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not an ordering of the {x.ndim} dimensions "
                          f"of a tensor of shape {x.shape}")
@@ -106,6 +108,8 @@ def squeeze(x, dim=None):
 @numpy_names
 def unsqueeze(x, dim):
     """Insert a dimension of size 1 at ``dim``."""
+    if not checks.is_integer(dim):
+        raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
                          f"{x.shape} (allowed: {-x.ndim - 1} to {x.ndim})")
@@ -115,7 +119,7 @@ def unsqueeze(x, dim):
 
 def expand(x, *sizes):
     """Repeat size-1 dimensions (without copying) to ``sizes``; -1 keeps a size."""
-    sizes = _shape_args(sizes)
+    sizes = _shape_args(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: {sizes} has fewer dimensions than the shape {x.shape}")
@@ -136,13 +140,14 @@ def repeat(x, *sizes):
     """x tiled, ``sizes[i]`` copies along dimension i (extra sizes add leading dimensions),
     as ``numpy.tile``: ``[a, b].repeat(2)`` is ``[a, b, a, b]``.
     dL/dx = the sum of g over the copies."""
-    sizes = _shape_args(sizes)
+    sizes = _shape_args(sizes, "repeat")
     if len(sizes) < x.ndim:
         raise ValueError(f"repeat: {sizes} has fewer sizes than the {x.ndim} dimensions of "
                          f"a tensor of shape {x.shape}")
     if any(not isinstance(n, (int, numpy.integer)) or n < 0 for n in sizes):
         raise ValueError(f"repeat: sizes must be non-negative integers, got {sizes}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    checks.fits([n * m for n, m in zip(sizes, shape)], "repeat: the result", x.dtype.itemsize)
     out = x.xp.tile(x.array.reshape(shape), sizes)
 
     def repeat_backward(g):
