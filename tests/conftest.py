@@ -54,3 +54,26 @@ def real_registry(monkeypatch):
     pm.reset()
     yield
     pm.reset()
+
+
+@pytest.fixture
+def nan_plugin(monkeypatch):
+    """A plugin registering the cell ``nan-cell`` (tests/nan_cell.py), loaded like any other."""
+    import sys
+    import types
+
+    from nan_cell import NaNAfterCell
+
+    module = types.ModuleType("fake_nan_plugin")
+
+    @minigrad.hookimpl
+    def minigrad_register_cells(register):
+        register("nan-cell", NaNAfterCell, description="turns NaN after 8 steps")
+
+    module.minigrad_register_cells = minigrad_register_cells
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(pm, "BUILTIN_PLUGINS", pm.BUILTIN_PLUGINS + (module.__name__,))
+    pm.reset()
+    yield
+    monkeypatch.undo()
+    pm.reset()

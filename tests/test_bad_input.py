@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tracemalloc
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,18 +112,7 @@ def checkpoint(tmp_path):
     return path, minigrad.load(path)["model"]  # train --save writes a whole run checkpoint
 
 
-def console_script():
-    folder = Path(sys.executable).parent
-    for name in ("minigrad", "minigrad.exe"):
-        if (folder / name).exists():
-            return str(folder / name)
-    pytest.skip("the minigrad console script is not installed next to this Python")
-
-
-def subprocess_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINIGRAD_")}
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    return env
+from commands import console_script, subprocess_env  # noqa: E402
 
 
 # ------------------------------------------------------ 1. numbers with no upper bound

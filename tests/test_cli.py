@@ -8,12 +8,9 @@ of what a user sees, not how well the cells learn.
 import csv
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
-import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -324,25 +321,6 @@ def test_quiet_leaves_stderr_empty():
 
 # ---------------------------------------------------------- a third-party cell, NaN runs
 
-from nan_cell import NaNAfterCell  # noqa: E402
-
-
-@pytest.fixture
-def nan_plugin(monkeypatch):
-    """A plugin registering the cell ``nan-cell``, loaded like any other."""
-    module = types.ModuleType("fake_cli_nan_plugin")
-
-    @minigrad.hookimpl
-    def minigrad_register_cells(register):
-        register("nan-cell", NaNAfterCell, description="turns NaN after 8 steps")
-
-    module.minigrad_register_cells = minigrad_register_cells
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(pm, "BUILTIN_PLUGINS", pm.BUILTIN_PLUGINS + (module.__name__,))
-    pm.reset()
-    yield
-    monkeypatch.undo()
-    pm.reset()
 
 
 def test_a_nan_run_stops_with_its_step_and_the_other_cells_go_on(nan_plugin):
@@ -541,18 +519,7 @@ def test_device_cuda_without_cupy_exits_2_naming_the_package(command):
 
 # ------------------------------------------------------------------- real subprocesses
 
-def console_script():
-    folder = Path(sys.executable).parent
-    for name in ("minigrad", "minigrad.exe"):
-        if (folder / name).exists():
-            return str(folder / name)
-    pytest.skip("the minigrad console script is not installed next to this Python")
-
-
-def subprocess_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINIGRAD_")}
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    return env
+from commands import console_script, subprocess_env  # noqa: E402
 
 
 def test_the_console_script_runs_a_comparison():

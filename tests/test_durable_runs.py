@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 import minigrad
-from minigrad import plugin_manager as pm
 from minigrad import results as results_module
 from minigrad.cli.main import main as cli
 from minigrad.results import SettingsMismatch
@@ -626,22 +624,6 @@ def test_standard_json_writes_null_for_what_is_not_a_finite_number():
                               "e": [1.0, None], "7": [True, None]}
 
 
-@pytest.fixture
-def nan_plugin(monkeypatch):
-    from nan_cell import NaNAfterCell
-    module = types.ModuleType("durable_runs_nan_plugin")
-
-    @minigrad.hookimpl
-    def minigrad_register_cells(register):
-        register("nan-cell", NaNAfterCell, description="turns NaN after 8 steps")
-
-    module.minigrad_register_cells = minigrad_register_cells
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(pm, "BUILTIN_PLUGINS", pm.BUILTIN_PLUGINS + (module.__name__,))
-    pm.reset()
-    yield
-    monkeypatch.undo()
-    pm.reset()
 
 
 def test_json_and_results_json_are_standard_json_with_null_for_nan(tmp_path, nan_plugin):
