@@ -145,9 +145,9 @@ def count_seeds(seeds):
             raise InvalidRunError(f"seeds must be a positive number of runs per cell (or a "
                                   f"list of seeds), got {seeds}", "seeds")
         return int(seeds)
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+    if isinstance(seeds, (str, bytes, dict)) or not hasattr(seeds, "__len__"):
         raise InvalidRunError(f"seeds must be a number of runs per cell (an int) or a list of "
-                              f"seeds, got {seeds!r}", "seeds")
+                              f"seeds, got {seeds!r}", "seeds")  # sized: it is read twice
     return len(_listed_seeds(seeds))
 
 
