@@ -18,3 +18,18 @@ def subprocess_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINIGRAD_")}
     env["OPENBLAS_NUM_THREADS"] = "1"
     return env
+
+
+def runner():
+    """stdout and stderr apart (Click 8.2+ always keeps them apart; older ones need asking)."""
+    from click.testing import CliRunner
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+def invoke(*args):
+    """The ``minigrad`` command through Click's runner, arguments given as they'd be typed."""
+    from minigrad.cli.main import main as cli
+    return runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)

@@ -33,14 +33,12 @@ import zipfile
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigrad
 from minigrad import memory, nn
 from minigrad import plugin_manager as pm
-from minigrad.cli.main import main as cli
 from minigrad.cli.main import parse_task_options
 from minigrad.divergence import likely_cause
 from minigrad.nn import functional as F
@@ -54,15 +52,7 @@ TINY = dict(task_options={"length": 1, "delay": 2, "symbols": 2}, hidden=4, batc
 
 
 # ---------------------------------------------------------------------------- helpers
-def runner():
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:
-        return CliRunner()
-
-
-def invoke(*args):
-    return runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+from commands import invoke  # noqa: E402
 
 
 def assert_usage_error(result, *fragments):

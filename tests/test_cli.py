@@ -14,11 +14,9 @@ import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import minigrad
 from minigrad import plugin_manager as pm
-from minigrad.cli.main import main as cli
 
 BUILTIN_TASKS = {"copy", "adding", "embedded-reber", "temporal-order", "selective-copy",
                  "associative-recall", "lookahead"}
@@ -32,16 +30,7 @@ HAS_CUPY = importlib.util.find_spec("cupy") is not None
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
-def runner():
-    """stdout and stderr apart (Click 8.2+ always keeps them apart; older ones need asking)."""
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:
-        return CliRunner()
-
-
-def invoke(*args):
-    return runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+from commands import invoke  # noqa: E402
 
 
 def error_lines(result):

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import minigrad
 from minigrad import results as results_module
-from minigrad.cli.main import main as cli
 from minigrad.results import SettingsMismatch
 from minigrad.resuming import resume
 from minigrad.training import Interrupted, compare, prepare, train
@@ -39,15 +37,7 @@ API_TINY = dict(task_options=dict(length=1, delay=2, symbols=2), hidden=8, batch
 TIMING = {"seconds", "ms_per_step", "seconds_mean", "ms_per_step_mean"}
 
 
-def runner():
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:
-        return CliRunner()
-
-
-def invoke(*args):
-    return runner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+from commands import invoke  # noqa: E402
 
 
 def error_line(result):
