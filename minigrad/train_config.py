@@ -227,11 +227,15 @@ def estimate_memory(cells, task, config, runs_per_cell):
         count += (config.hidden * cell_directions(cell) + 1) * task.output_size  # the head
         largest_parameters = max(largest_parameters, count)
         kept += count * runs_per_cell
-        # per sequence and step, each layer keeps about 8 values per unit for each of its
-        # H x I matrices (one per gate and direction): pre-activations, activations and
-        # the products between them, measured on the built-in cells; 6 keeps it a lower
-        # estimate (tests/test_bad_input.py checks it against tracemalloc's peak)
-        values_per_step = max(values_per_step, 6 * matrices * config.hidden * config.layers)
+        # per sequence and step, each layer keeps for each of its H x I matrices (one per
+        # gate and direction) about 8 values per unit when it records the per-step graph
+        # (pre-activations, activations and the products between them), and 1 to 1.7 when
+        # it runs as one fused op (an LSTM keeps 6 H for its 4 gates; see
+        # minigrad/nn/sequence_ops); 6 and 1 keep it a lower estimate
+        # (tests/test_bad_input.py checks it against tracemalloc's peak)
+        per_matrix = 1 if has_fused_path(cell.factory) else 6
+        values_per_step = max(values_per_step,
+                              per_matrix * matrices * config.hidden * config.layers)
     sequence = task.seq_len * config.batch
     graph = sequence * values_per_step * item
     data = sequence * (task.input_size * (4 + item) + 3 * task.output_size * item)
@@ -239,6 +243,13 @@ def estimate_memory(cells, task, config, runs_per_cell):
     kept *= item
     return {"parameters": parameters, "graph": graph, "data": data, "kept": kept,
             "total": parameters + graph + data + kept}
+
+
+def has_fused_path(factory):
+    """Whether the cells ``factory`` makes run each sequence as one fused op."""
+    factory = getattr(factory, "cell_factory", factory)  # a wrapper such as Bidirectional
+    return isinstance(factory, type) and hasattr(factory, "has_fused_path") and \
+        factory.has_fused_path()
 
 
 def cell_directions(cell):

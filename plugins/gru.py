@@ -16,6 +16,7 @@ Both keep PyTorch's layout: weight_ih stacks (W_ir; W_iz; W_in), weight_hh (W_hr
 from minigrad import hookimpl
 from minigrad.nn import fused
 from minigrad.nn import functional as F
+from minigrad.nn import sequence_ops
 
 from ._weights import StackedGatesCell
 
@@ -36,9 +37,14 @@ class GRUCell(StackedGatesCell):
         h = (1 - z) * n + z * h
         return h, (h,)
 
-    # The fast path: W_ih x + b_ih for all steps in one product, then one fused op per
-    # step (minigrad/nn/fused.py) for everything after the products. The runner takes it
-    # for this class only: a subclass with its own forward runs that forward.
+    # The fused path: the whole sequence as one op (minigrad/nn/sequence_ops/gru.py);
+    # and the per-step one: W_ih x + b_ih for all steps in one product, then one fused
+    # op per step (minigrad/nn/fused.py). The runner takes them for this class only: a
+    # subclass with its own forward runs that forward.
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.gru(inputs, state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh, True, reverse, lengths)
+
     def project_inputs(self, inputs):
         return F.linear(inputs, self.weight_ih, self.bias_ih)
 
@@ -49,8 +55,8 @@ class GRUCell(StackedGatesCell):
 
 
 class GRUv3Cell(GRUCell):
-    """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). Its own forward,
-    so the runner runs that forward, not GRUCell's fused step."""
+    """Cho et al.'s GRU: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). Its own forward
+    and fused sequence op, so the runner never runs GRUCell's fused step for it."""
 
     def forward(self, x, state):
         (h,) = state
@@ -63,6 +69,10 @@ class GRUv3Cell(GRUCell):
         n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_n)).tanh()
         h = (1 - z) * n + z * h
         return h, (h,)
+
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.gru(inputs, state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh, False, reverse, lengths)
 
 
 @hookimpl

@@ -12,7 +12,7 @@ The cell state c is the "constant error carousel": its gradient flows through
 c' = f ⊙ c + ... multiplied only by f, so with f near 1 it survives long delays.
 A new gate goes into the stacked weights (one more block of H rows, ``gates``) and
 into ``forward``, in a subclass; the runner then runs your ``forward``, since the fused
-``step`` below computes this class's equations only.
+paths below compute this class's equations only.
 
 Initialisation schemes (``--init``): ``chrono`` (recommended) draws b_f = log U(1, T - 1)
 and b_i = -b_f, T the task's longest delay (Tallec & Ollivier 2018), matching memories
@@ -24,6 +24,7 @@ import numpy
 from minigrad import backend, creation, hookimpl, random
 from minigrad.nn import fused
 from minigrad.nn import functional as F
+from minigrad.nn import sequence_ops
 
 from ._weights import StackedGatesCell
 
@@ -48,9 +49,14 @@ class LSTMCell(StackedGatesCell):
         h = o * c.tanh()
         return h, (h, c)
 
-    # The fast path: W_ih x + b_ih for all steps in one product, then one fused op per
-    # step (minigrad/nn/fused.py) for everything after the products. The runner takes it
-    # for this class only: a subclass with its own forward runs that forward.
+    # The fused path: the whole sequence as one op (minigrad/nn/sequence_ops/lstm.py);
+    # and the per-step one: W_ih x + b_ih for all steps in one product, then one fused
+    # op per step (minigrad/nn/fused.py). The runner takes them for this class only: a
+    # subclass with its own forward runs that forward.
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.lstm(inputs, state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                 self.bias_hh, None, reverse, lengths)
+
     def project_inputs(self, inputs):
         return F.linear(inputs, self.weight_ih, self.bias_ih)
 
@@ -58,7 +64,6 @@ class LSTMCell(StackedGatesCell):
         h, c = state
         hc = fused.lstm_step(x_projected + F.linear(h, self.weight_hh, self.bias_hh), c)
         return hc[0], (hc[0], hc[1])
-
 
     def init_weights(self, scheme, context):
         if scheme == "chrono":

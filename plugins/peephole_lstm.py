@@ -9,13 +9,15 @@ through diagonal ("peephole") weights w_ci, w_cf, w_co of shape (hidden,):
     h' = o ⊙ tanh(c')
 
 With the peephole weights at zero it is exactly the ``lstm`` cell. It inherits the LSTM's
-initialisation schemes; having its own ``forward``, it runs that, not the LSTM's fused step.
+initialisation schemes, and has its own fused sequence op (the LSTM's with peepholes);
+having its own ``forward``, it never runs the LSTM's fused step.
 """
 import math
 
 from minigrad import creation, hookimpl
 from minigrad.nn import Parameter, init
 from minigrad.nn import functional as F
+from minigrad.nn import sequence_ops
 
 from .lstm import LSTMCell
 
@@ -39,6 +41,11 @@ class PeepholeLSTMCell(LSTMCell):
         o = (o + self.weight_co * c).sigmoid()
         h = o * c.tanh()
         return h, (h, c)
+
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.lstm(inputs, state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                 self.bias_hh, (self.weight_ci, self.weight_cf, self.weight_co),
+                                 reverse, lengths)
 
 
 @hookimpl

@@ -7,6 +7,7 @@ b = 0 (``--init identity``) it is the IRNN of Le, Jaitly & Hinton (2015).
 """
 from minigrad import hookimpl
 from minigrad.nn import functional as F
+from minigrad.nn import sequence_ops
 from minigrad.options import Option
 
 from ._weights import StackedGatesCell
@@ -27,6 +28,12 @@ class RNNCell(StackedGatesCell):
 
     def forward(self, x, state):
         return self.step(self.project_inputs(x), state)
+
+    # The fused path: the whole sequence as one op (minigrad/nn/sequence_ops/rnn.py),
+    # taken for this class only: a subclass with its own forward runs that forward.
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.rnn(inputs, state, self.weight_ih, self.weight_hh, self.bias_ih,
+                                self.bias_hh, self.nonlinearity, reverse, lengths)
 
     # The fast path: W_ih x + b_ih for all steps in one product; forward is the same two
     # calls for one step, so both paths compute the same numbers by construction.

@@ -1,8 +1,9 @@
 """The contract between the runner and a cell, each promise tested where it can break:
 
-* the fast path stands in for ``forward`` only when it belongs to the class whose
-  ``forward`` it replaces: a subclass of every built-in cell that overrides ``forward``
-  runs it (and one that says ``fast_path_agrees`` does not);
+* the fast paths (the fused sequence op and the per-step one) stand in for ``forward``
+  only when they belong to the class whose ``forward`` they replace: a subclass of every
+  built-in cell that overrides ``forward`` runs it (and one that says
+  ``fast_path_agrees`` does not);
 * options and init schemes are declared: a real third-party package (installed through
   its entry point) declares an option and the chrono scheme, gets them through
   ``minigrad.train`` and the CLI, and receives the task's delay;
@@ -67,7 +68,7 @@ def test_a_subclass_that_overrides_forward_runs_its_forward(name, rng):
     layer = Recurrent(subclass, 3, 4, num_layers=2, bidirectional=True, dtype="float64")
     reference = Recurrent(name, 3, 4, num_layers=2, bidirectional=True, dtype="float64")
     reference.load_state_dict(layer.state_dict())
-    reference.use_fast_path = False
+    reference.use_fast_path = reference.fused = False
     x = minigrad.tensor(rng.standard_normal((5, 2, 3)))
     output, _ = layer(x)
     assert subclass.calls == 5 * 2 * 2  # every step, layer and direction
@@ -79,6 +80,7 @@ def test_a_subclass_that_keeps_forward_keeps_the_fast_path(name):
     class Plain(pm.get_cell(name).factory):
         pass
     assert Plain.has_fast_path() == (name in FUSED_CELLS)
+    assert Plain.has_fused_path()
 
 
 @pytest.mark.parametrize("name", sorted(FUSED_CELLS))
@@ -86,10 +88,32 @@ def test_fast_path_agrees_declares_the_inherited_fast_path_still_right(name, rng
     subclass = counting_subclass(name, fast_path_agrees=True)
     layer = Recurrent(subclass, 3, 4, dtype="float64")
     layer(minigrad.tensor(rng.standard_normal((5, 2, 3))))
+    assert subclass.calls == 0  # the fused sequence op ran instead
+    layer.fused = False
+    layer(minigrad.tensor(rng.standard_normal((5, 2, 3))))
     assert subclass.calls == 0  # the fused step ran instead
     layer.use_fast_path = False
     layer(minigrad.tensor(rng.standard_normal((5, 2, 3))))
     assert subclass.calls == 5
+
+
+@pytest.mark.parametrize("name", BUILTIN_CELLS)
+def test_fast_path_agrees_keeps_the_inherited_fused_sequence_op(name, rng):
+    subclass = counting_subclass(name, fast_path_agrees=True)
+    output, _ = Recurrent(subclass, 3, 4)(minigrad.randn(5, 2, 3, requires_grad=True))
+    assert subclass.calls == 0
+    assert output._parents[0].grad_fn.endswith("_sequence")
+
+
+@pytest.mark.parametrize("name", BUILTIN_CELLS)
+def test_a_subclass_that_overrides_only_the_fused_op_runs_the_plain_forward(name):
+    class OwnFusedOp(pm.get_cell(name).factory):
+        def fused_sequence(self, inputs, state, reverse, lengths):
+            raise AssertionError("the runner took a fused op this class's forward does not own")
+
+    assert not OwnFusedOp.has_fused_path()
+    output, _ = Recurrent(OwnFusedOp, 3, 4)(minigrad.randn(4, 2, 3))
+    assert output.shape == (4, 2, 4)
 
 
 def test_a_subclass_that_overrides_only_step_runs_the_plain_forward():

@@ -12,3 +12,5 @@ from .recurrent import Recurrent  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .sequence_model import SequenceModel  # noqa: F401
 from . import fused  # noqa: F401
+from . import sequence_ops  # noqa: F401
+from .sequence_ops import per_step_graph  # noqa: F401

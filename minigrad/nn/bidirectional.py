@@ -68,11 +68,12 @@ class BidirectionalCell(RecurrentCell):
         raise TypeError("a bidirectional cell reads the sequence backwards too, so it "
                         "can't run one step at a time; run it in a minigrad.nn.Recurrent")
 
-    def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None):
+    def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None,
+                         fused=True):
         forwards, ends_forward = self.forward_cell.forward_sequence(
-            inputs, tuple(s[0] for s in state), reverse, fast, lengths)
+            inputs, tuple(s[0] for s in state), reverse, fast, lengths, fused)
         backwards, ends_backward = self.reverse_cell.forward_sequence(
-            inputs, tuple(s[1] for s in state), not reverse, fast, lengths)
+            inputs, tuple(s[1] for s in state), not reverse, fast, lengths, fused)
         final = tuple(ops.stack([f, b]) for f, b in zip(ends_forward, ends_backward))
         return ops.cat([forwards, backwards], dim=2), final
 

@@ -33,20 +33,27 @@ from .init_schemes import set_recurrent_blocks
 from .module import Module
 from . import init
 
-#: The methods that make up a fast path, replacing ``forward`` inside the runner.
+#: The methods that make up the per-step fast path, replacing ``forward`` in the runner.
 FAST_PATH = ("project_inputs", "step")
+#: The method that makes up the fused path: the whole sequence as one op.
+FUSED_PATH = ("fused_sequence",)
 
 
 class RecurrentCell(Module):
     """One step of a recurrent network: ``forward(x_t, state) -> (output_t, new_state)``.
 
-    Optional fast path: ``project_inputs(inputs)`` computes the part of every step that
-    depends on the input only, for all time steps in one matrix product (or returns
-    None, the default: no fast path), and ``step(projected_t, state)`` finishes a step
-    from it. It must give the same numbers as ``forward``, so the runner takes it only
-    when both methods come from the class that defines ``forward``: a subclass that
-    overrides ``forward`` runs its own ``forward``, unless it sets
-    ``fast_path_agrees = True``, vouching that the fast path computes it too.
+    Two optional fast paths, which must give the same numbers as ``forward``:
+
+    * fused: ``fused_sequence(inputs, state, reverse, lengths)`` runs the whole sequence
+      as one op (``minigrad.nn.sequence_ops``) and returns what ``forward_sequence``
+      does, or None to decline;
+    * per step: ``project_inputs(inputs)`` computes the part of every step that depends
+      on the input only, for all time steps in one matrix product (or returns None, the
+      default: no fast path), and ``step(projected_t, state)`` finishes a step from it.
+
+    The runner takes a fast path only when its methods come from the class that defines
+    ``forward``: a subclass that overrides ``forward`` runs its own ``forward``, unless it
+    sets ``fast_path_agrees = True``, vouching that the fast paths compute it too.
     """
 
     options = ()                  # declared constructor options (minigrad.options.Option)
@@ -76,10 +83,13 @@ class RecurrentCell(Module):
                                device=self.device),)
 
     # ----------------------------------------------------------------- the sequence
-    def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None):
+    def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None,
+                         fused=True):
         """Unroll the cell over ``inputs`` (seq, batch, features) from ``state``, backwards
         in time when ``reverse``; returns (outputs (seq, batch, hidden), final state).
-        With ``fast`` it takes the fast path where ``has_fast_path()`` allows.
+        With ``fused`` it runs the whole sequence as one op where ``has_fused_path()``
+        allows; otherwise, with ``fast``, the per-step fast path where ``has_fast_path()``
+        allows; otherwise ``forward`` at every step.
 
         ``lengths`` (one int per sequence of the batch) makes sequence b stop after
         ``lengths[b]`` steps: past its end it keeps its state and outputs zeros, so the
@@ -90,6 +100,10 @@ class RecurrentCell(Module):
         if length == 0:  # nothing to unroll: no outputs, and the state stays where it was
             return creation.zeros(0, inputs.shape[1], self.hidden_size, dtype=self.dtype,
                                   device=inputs.device), tuple(state)
+        if fused and self.has_fused_path():
+            result = self.fused_sequence(inputs, tuple(state), reverse, lengths)
+            if result is not None:
+                return result
         steps = range(length - 1, -1, -1) if reverse else range(length)
         projected = self.project_inputs(inputs) if fast and self.has_fast_path() else None
         running = None if lengths is None else _running_masks(lengths, length, inputs.device)
@@ -106,6 +120,9 @@ class RecurrentCell(Module):
             outputs[t], state = output, new_state
         return ops.stack(outputs, dim=0), tuple(state)
 
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return None
+
     def project_inputs(self, inputs):
         return None
 
@@ -114,15 +131,15 @@ class RecurrentCell(Module):
 
     @classmethod
     def has_fast_path(cls):
-        """Whether the fast path may stand in for ``forward``: ``forward``,
+        """Whether the per-step fast path may stand in for ``forward``: ``forward``,
         ``project_inputs`` and ``step`` come from one class, or the latest class to define
         any of them (or to say so) sets ``fast_path_agrees = True``."""
-        owners = {_defining_class(cls, name) for name in ("forward", *FAST_PATH)}
-        latest = next(klass for klass in cls.__mro__
-                      if klass in owners or "fast_path_agrees" in klass.__dict__)
-        if "fast_path_agrees" in latest.__dict__:
-            return latest.fast_path_agrees and _defining_class(cls, "step") is not RecurrentCell
-        return len(owners) == 1
+        return _agrees(cls, FAST_PATH, "step")
+
+    @classmethod
+    def has_fused_path(cls):
+        """Whether ``fused_sequence`` may stand in for ``forward``, by the same rule."""
+        return _agrees(cls, FUSED_PATH, "fused_sequence")
 
     # ----------------------------------------------------------------- initialisation
     def recurrent_weights(self):
@@ -170,6 +187,17 @@ def _running_masks(lengths, steps, device):
     lengths = numpy.asarray(lengths).reshape(1, -1, 1)
     running = numpy.arange(steps).reshape(-1, 1, 1) < lengths
     return creation.tensor(running, device=device)
+
+
+def _agrees(cls, path, essential):
+    """The safe fast-path rule for the methods ``path`` of ``cls`` (see has_fast_path);
+    ``essential`` is the one a cell must define for the path to exist at all."""
+    owners = {_defining_class(cls, name) for name in ("forward", *path)}
+    latest = next(klass for klass in cls.__mro__
+                  if klass in owners or "fast_path_agrees" in klass.__dict__)
+    if "fast_path_agrees" in latest.__dict__:
+        return latest.fast_path_agrees and _defining_class(cls, essential) is not RecurrentCell
+    return len(owners) == 1
 
 
 def _defining_class(cls, name):

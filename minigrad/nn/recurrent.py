@@ -15,6 +15,7 @@ from .bidirectional import Bidirectional
 from .cell import RecurrentCell
 from .init_schemes import AUTO, InitContext
 from .module import Module
+from .sequence_ops import per_step_graph_wanted
 from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 from ..options import validate_options
 
@@ -79,11 +80,16 @@ class Recurrent(Module):
     The cell's parameter ``p`` of layer k is named ``p_l{k}`` (``p_l{k}_reverse`` for
     the backward direction), as in PyTorch. ``cell_options`` go to every cell, checked
     against the options it declares.
+
+    ``fused`` (default True; also an attribute) runs each layer and direction of a
+    built-in cell as one op (``minigrad.nn.sequence_ops``); False records the plain
+    per-step graph, as ``with minigrad.nn.per_step_graph():`` does for every layer.
+    Both compute the same numbers.
     """
 
     def __init__(self, cell, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, dtype=None,
-                 device=None, **cell_options):
+                 device=None, fused=True, **cell_options):
         super().__init__()
         factory = resolve_cell(cell)
         bias, batch_first, bidirectional = (checks.flag(bias, "bias"),
@@ -99,6 +105,7 @@ class Recurrent(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.use_fast_path = True
+        self.fused = checks.flag(fused, "fused")
         self.layer_cells = []  # one per layer; their parameters are registered below
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.layer_cells[0].directions
@@ -159,10 +166,12 @@ class Recurrent(Module):
         starts = self._split_state(state, batch)
         finals = []
         layer_input = input
+        fused = self.fused and not per_step_graph_wanted()
         for layer, cell in enumerate(self.layer_cells):
             start = starts[layer] if starts else cell.initial_state(batch)
             layer_input, final = cell.forward_sequence(layer_input, start,
-                                                       fast=self.use_fast_path, lengths=lengths)
+                                                       fast=self.use_fast_path, lengths=lengths,
+                                                       fused=fused)
             finals.append(final if cell.directions > 1 else tuple(s.unsqueeze(0) for s in final))
             if self.dropout and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)

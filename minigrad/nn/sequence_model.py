@@ -20,10 +20,10 @@ class SequenceModel(Module):
 
     def __init__(self, cell, input_size, hidden_size, output_size, num_layers=1,
                  init="default", max_delay=None, forget_bias=1.0, dtype=None, device=None,
-                 **cell_options):
+                 fused=True, **cell_options):
         super().__init__()
         self.rnn = Recurrent(cell, input_size, hidden_size, num_layers=num_layers, dtype=dtype,
-                             device=device, **cell_options)
+                             device=device, fused=fused, **cell_options)
         self.rnn.init_weights(init, InitContext(max_delay=max_delay, forget_bias=forget_bias))
         directions = 2 if self.rnn.bidirectional else 1
         self.head = Linear(hidden_size * directions, output_size, dtype=dtype, device=device)

@@ -1,0 +1,68 @@
+"""The Elman RNN over a whole sequence as one op.
+
+Forward, for each step (φ = tanh or relu):
+
+    h' = φ(a),   a = x Wᵢₕᵀ + bᵢₕ + bₕₕ  (for all steps at once, before the loop)  +  h Wₕₕᵀ
+
+Backward through time, from the last step to the first, with dh' the gradient of h' (from
+its output and from the next step):
+
+    da = dh' ⊙ φ'(a)   (tanh: 1 - h'², relu: [h' > 0], both read from h' itself)
+    dh = da Wₕₕ
+
+and, after the loop, one product each: dWₕₕ = Σₜ daₜᵀ hₜ₋₁, dWᵢₕ = Σₜ daₜᵀ xₜ,
+dbᵢₕ = dbₕₕ = Σₜ daₜ, dx = da Wᵢₕ. It keeps only the states h, H numbers per sequence and
+step: φ' is read from h', and the projected input's buffer is reused for da.
+"""
+from .unroll import Unroll
+
+
+def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh",
+        reverse=False, lengths=None):
+    """The Elman RNN layer of one direction over ``inputs`` (seq, batch, input) from
+    ``state`` (h,), as one graph node; returns (outputs (seq, batch, H), (h_n,))."""
+    (h0,) = state
+    tensors = (inputs, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    xp = inputs.xp
+    dtype = xp.result_type(*(t.array for t in tensors if t is not None))
+    run = Unroll(inputs, reverse, lengths, dtype)
+    H = h0.shape[-1]
+    w_hh = weight_hh.array
+    # projected[k]: x Wᵢₕᵀ + b of step k; in backward, da of step k
+    projected = run.project(weight_ih.array,
+                            *(b.array for b in (bias_ih, bias_hh) if b is not None), dtype=dtype)
+    hs = run.states(h0.array, finals=1)
+    for k in range(run.steps):
+        h_new = hs[k + 1]
+        xp.matmul(hs[k], w_hh.T, out=h_new)
+        h_new += projected[k]
+        if nonlinearity == "tanh":
+            xp.tanh(h_new, out=h_new)
+        else:
+            xp.maximum(h_new, 0, out=h_new)
+        run.hold_ended(k, h_new, hs[k])
+    result = run.result(hs, (hs[run.steps],))
+    if not run.wants_graph(*tensors):
+        return run.node(result, 1, (), None, "rnn_sequence")
+
+    def rnn_sequence_backward(grad):
+        d_h = grad[run.steps].copy()
+        for k in range(run.steps - 1, -1, -1):
+            dh, skip = run.step_gradient(k, d_h, grad[k])
+            h_new, da = hs[k + 1], projected[k]
+            if nonlinearity == "tanh":                   # da = dh' ⊙ (1 - h'²)
+                xp.multiply(h_new, h_new, out=da)
+                xp.subtract(1, da, out=da)
+                da *= dh
+            else:                                        # da = dh' ⊙ [h' > 0]
+                xp.greater(h_new, 0, out=da)
+                da *= dh
+            xp.matmul(da, w_hh, out=d_h)                 # dh = da Wₕₕ
+            if skip is not None:
+                d_h += skip
+        d_pre = projected.reshape(-1, H)
+        d_bias = d_pre.sum(axis=0)
+        return (run.input_gradient(projected, weight_ih.array) if inputs.requires_grad else None,
+                d_h, d_pre.T @ run.x, d_pre.T @ hs[:run.steps].reshape(-1, H),
+                d_bias if bias_ih is not None else None, d_bias)
+    return run.node(result, 1, tensors, rnn_sequence_backward, "rnn_sequence")

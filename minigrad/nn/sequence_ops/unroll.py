@@ -1,0 +1,115 @@
+"""What every fused sequence op shares: the order of the steps, the buffers, the masks of
+sequences that ended, the products hoisted out of the loop, and the one graph node.
+
+A fused op works on raw arrays in *processing order*: step k = 0, 1, ..., T-1 reads time
+t = k forwards, or t = T-1-k backwards in time. Its states live in one buffer ``states``
+(T+1 rows: the initial state, then the state after each step), which is also where the
+outputs are read from, so nothing is copied per step.
+"""
+from ... import grad_mode
+from ...tensor import from_op
+
+
+class Unroll:
+    """The sequence ``inputs`` (seq, batch, features) as one fused op sees it.
+
+    ``x`` is the input in processing order as a 2-D (T·B, features) array, ready for the
+    hoisted product; ``running[k]`` (batch, 1) says which sequences have not ended at
+    step k (None when every sequence runs to the end).
+    """
+
+    def __init__(self, inputs, reverse, lengths, dtype):
+        self.inputs, self.reverse, self.dtype = inputs, reverse, dtype
+        array = inputs.array
+        self.xp = inputs.xp
+        self.steps, self.batch, features = array.shape
+        self.x = (array[::-1] if reverse else array).reshape(self.steps * self.batch, features)
+        self.running = None
+        if lengths is not None:
+            time = self.xp.arange(self.steps).reshape(-1, 1, 1)
+            ends = self.xp.asarray(lengths).reshape(1, -1, 1)
+            running = time < ends
+            self.running = running[::-1] if reverse else running
+        # a graph is recorded only when a gradient is wanted; otherwise nothing is kept
+        self.recording = grad_mode.enabled
+
+    def wants_graph(self, *tensors):
+        return self.recording and any(t is not None and t.requires_grad for t in tensors)
+
+    # ------------------------------------------------------------------ buffers
+    def project(self, weight, *biases, dtype):
+        """x Wᵀ + Σ biases for every step in one matrix product: (T, B, rows)."""
+        xp = self.xp
+        rows = weight.shape[0]
+        out = xp.empty((self.steps, self.batch, rows), dtype=dtype)
+        xp.matmul(self.x, weight.T, out=out.reshape(self.steps * self.batch, rows))
+        for bias in biases:
+            if bias is not None:
+                out += bias
+        return out
+
+    def states(self, initial, finals=0):
+        """A (T+1+finals, B, H) buffer: row 0 the ``initial`` state, row k+1 the state
+        after step k, and ``finals`` rows at the end where the final states are put, so
+        that rows 1: are the op's whole result without a copy."""
+        buffer = self.xp.empty((self.steps + 1 + finals, *initial.shape), dtype=self.dtype)
+        buffer[0] = initial
+        return buffer
+
+    def result(self, states, finals):
+        """The op's result from its state buffer: each step's output (zero past a
+        sequence's end), then the ``finals`` arrays, stacked: (T + len(finals), B, H)."""
+        steps = self.steps
+        for i, final in enumerate(finals):
+            states[steps + 1 + i] = final
+        result = states[1:]
+        if self.running is not None:
+            result = result.copy()
+            result[:steps] *= self.running
+        return result
+
+    def hold_ended(self, k, new, old):
+        """A sequence that ended before step k keeps its state: new[b] = old[b] there."""
+        if self.running is not None:
+            self.xp.copyto(new, old, where=~self.running[k])
+
+    # ------------------------------------------------------------------ backward
+    def step_gradient(self, k, from_later, from_output):
+        """dL/d(the state step k computed), from the later steps and from its output; a
+        sequence that had ended at step k passes its gradient straight on instead, so
+        this returns (gradient into the cell's step, gradient that skips the step)."""
+        total = from_later + from_output if from_output is not None else from_later.copy()
+        if self.running is None:
+            return total, None
+        running = self.running[k]
+        skipped = from_later * ~running
+        total *= running
+        return total, skipped
+
+    def in_time_order(self, array):
+        """A (T, ...) array of processing order, back in time order."""
+        return array[::-1] if self.reverse else array
+
+    def input_gradient(self, d_projected, weight):
+        """dL/d(inputs) from dL/d(x Wᵀ) of every step: one product, back in time order."""
+        grad = d_projected.reshape(self.steps * self.batch, -1) @ weight
+        return self.in_time_order(grad.reshape(self.steps, self.batch, -1))
+
+    # ------------------------------------------------------------------ the node
+    def node(self, result, finals, parents, backward, name):
+        """The op's one graph node, and what the layer sees of it: (outputs in time order
+        (T, B, H), the ``finals`` final state tensors). ``result`` is the array from
+        ``result()``; ``backward(grad)`` receives dL/d(result) and returns one gradient
+        per entry of ``parents`` (which may hold None for an absent bias)."""
+        present = tuple(p for p in parents if p is not None)
+
+        def backward_present(grad):
+            grads = backward(grad)
+            return tuple(g if p.requires_grad else None
+                         for p, g in zip(parents, grads) if p is not None)
+        out = from_op(result, present, backward_present, name=name)
+        steps = self.steps
+        output = out[:steps]
+        if self.reverse:
+            output = output.flip(0)
+        return output, tuple(out[steps + i] for i in range(finals))
