@@ -20,8 +20,10 @@ dWᵢₕ = Σₜ (dr̃, dz̃, dñ)ᵀ xₜ, dW_h(r,z) = Σₜ (dr̃, dz̃)ᵀ h�
 It keeps, per step, r, z, n (overwritten in place by their gradients), u (or v) and h:
 5H numbers per sequence and step.
 """
-from .activations import sigmoid_, sigmoid_backward
+from .activations import activate_, gate_scales
 from .unroll import Unroll
+
+BLOCK = 16  # steps whose backward factors are computed together
 
 
 def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_after=True,
@@ -36,34 +38,40 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     run = Unroll(inputs, reverse, lengths, dtype)
     H = h0.shape[-1]
     w_rz, w_n = weight_hh.array[:2 * H], weight_hh.array[2 * H:]
-    b_rz, b_n = (None, None) if bias_hh is None else (bias_hh.array[:2 * H], bias_hh.array[2 * H:])
-    # gates[k]: x_r, x_z, x_n of step k, then (in place) r, z, n, then their gradients
-    gates = run.project(weight_ih.array, None if bias_ih is None else bias_ih.array, dtype=dtype)
+    # σ(a) = ½ tanh(a/2) + ½: the σ rows (r, z) of the weights halved (see gate_scales)
+    scale, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "tanh"))
+    b_n = None if bias_hh is None else bias_hh.array[2 * H:]
+    folded = [b.array for b in (bias_ih,) if b is not None]  # biases outside the reset gate
+    if bias_hh is not None:
+        folded.append(bias_hh.array if not reset_after else
+                      xp.concatenate([bias_hh.array[:2 * H], xp.zeros(H, dtype)]))
+    # gates[k]: x_r, x_z, x_n of step k, then (in place) r, z, n; then backward's factors
+    gates = run.project(weight_ih.array * scale[:, None], *(b * scale for b in folded),
+                        dtype=dtype)
+    recurrent_rows = weight_hh.array if reset_after else w_rz
+    w_recurrent = xp.ascontiguousarray((recurrent_rows * scale[:len(recurrent_rows), None]).T)
+    w_n_t = xp.ascontiguousarray(w_n.T)
     saved = xp.empty((run.steps, run.batch, H), dtype)  # u (PyTorch's form) or v = r ⊙ h
     hs = run.states(h0.array, finals=1)
-    recurrent = xp.empty((run.batch, 3 * H if reset_after else 2 * H), dtype)
+    recurrent = xp.empty((run.batch, len(recurrent_rows)), dtype)
     scratch = xp.empty((run.batch, H), dtype)
     for k in range(run.steps):
         a, h, h_new = gates[k], hs[k], hs[k + 1]
-        xp.matmul(h, (weight_hh.array if reset_after else w_rz).T, out=recurrent)
-        if b_rz is not None:
-            recurrent[:, :2 * H] += b_rz
+        xp.matmul(h, w_recurrent, out=recurrent)
         rz = a[:, :2 * H]
         rz += recurrent[:, :2 * H]
-        sigmoid_(xp, rz)
+        activate_(xp, rz, scale[:2 * H], shift[:2 * H])
         r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
         if reset_after:                                  # n = tanh(x_n + r ⊙ u)
             u = saved[k]
-            u[...] = recurrent[:, 2 * H:]
             if b_n is not None:
-                u += b_n
+                xp.add(recurrent[:, 2 * H:], b_n, out=u)
+            else:
+                u[...] = recurrent[:, 2 * H:]
             xp.multiply(r, u, out=scratch)
         else:                                            # n = tanh(x_n + v W_hnᵀ + b_hn)
-            v = saved[k]
-            xp.multiply(r, h, out=v)
-            xp.matmul(v, w_n.T, out=scratch)
-            if b_n is not None:
-                scratch += b_n
+            xp.multiply(r, h, out=saved[k])
+            xp.matmul(saved[k], w_n_t, out=scratch)
         n += scratch
         xp.tanh(n, out=n)
         xp.subtract(h, n, out=h_new)                     # h' = n + z ⊙ (h - n)
@@ -76,40 +84,32 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
 
     def gru_sequence_backward(grad):
         d_h = grad[run.steps].copy()
-        t1, t2 = xp.empty((run.batch, H), dtype), xp.empty((run.batch, H), dtype)
-        for k in range(run.steps - 1, -1, -1):
-            a, h, saved_k = gates[k], hs[k], saved[k]
-            r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
-            dh, skip = run.step_gradient(k, d_h, grad[k])
-            xp.subtract(h, n, out=t1)                    # dz̃ = dh' ⊙ (h - n) ⊙ z (1 - z)
-            t1 *= dh
-            sigmoid_backward(xp, z, out=t2)
-            t1 *= t2
-            xp.multiply(dh, z, out=d_h)                  # dh = dh' ⊙ z + ...
-            xp.subtract(1, z, out=t2)                    # dñ = dh' ⊙ (1 - z) ⊙ (1 - n²)
-            t2 *= dh
-            z[...] = t1
-            xp.multiply(n, n, out=t1)
-            xp.subtract(1, t1, out=t1)
-            xp.multiply(t1, t2, out=n)                   # n now holds dñ
-            sigmoid_backward(xp, r, out=t2)
-            if reset_after:                              # dr̃ = dñ ⊙ u ⊙ r (1 - r);  du = dñ ⊙ r
-                t2 *= saved_k
-                t2 *= n
-                xp.multiply(n, r, out=saved_k)
-                r[...] = t2
-                d_h += saved_k @ w_n
-            else:                                        # dv = dñ W_hn;  dr̃ = dv ⊙ h ⊙ r (1 - r)
-                xp.matmul(n, w_n, out=t1)
-                t2 *= t1
-                t2 *= h
-                t1 *= r
-                d_h += t1                                # ... + dv ⊙ r
-                r[...] = t2
-            d_h += a[:, :2 * H] @ w_rz                   # ... + (dr̃, dz̃) W_h(r,z)
-            if skip is not None:
-                d_h += skip
-        d_gates = gates.reshape(-1, 3 * H)
+        d_v, scratch = xp.empty((run.batch, H), dtype), xp.empty((run.batch, H), dtype)
+        for first, last in run.blocks(BLOCK):
+            reset, update = _backward_factors(xp, gates[first:last], hs[first:last],
+                                              saved[first:last], reset_after, H)
+            for k in range(last - 1, first - 1, -1):
+                a, j = gates[k], k - first
+                skipped = run.skipped(k, d_h)
+                d_h += grad[k]
+                run.keep_running(k, d_h)
+                a[:, H:].reshape(run.batch, 2, H)[...] *= d_h[:, None, :]  # dz̃, dñ
+                d_n = a[:, 2 * H:]
+                d_h *= update[j]                         # dh = dh' ⊙ z + ...
+                if reset_after:
+                    a[:, :H] *= d_n                      # dr̃ = dñ ⊙ Dr
+                    xp.multiply(d_n, reset[j], out=saved[k])  # du = dñ ⊙ r
+                    xp.matmul(saved[k], w_n, out=scratch)
+                    d_h += scratch                       # ... + du W_hn
+                else:
+                    xp.matmul(d_n, w_n, out=d_v)         # dv = dñ W_hn
+                    a[:, :H] *= d_v                      # dr̃ = dv ⊙ Dr
+                    d_v *= reset[j]
+                    d_h += d_v                           # ... + dv ⊙ r
+                xp.matmul(a[:, :2 * H], w_rz, out=scratch)
+                d_h += scratch                           # ... + (dr̃, dz̃) W_h(r,z)
+                run.add_skipped(skipped, d_h)
+        d_gates = gates.reshape(-1, 3 * H)               # now dr̃, dz̃, dñ of every step
         h_before = hs[:run.steps].reshape(-1, H)
         d_weight_hh = xp.empty((3 * H, H), dtype)
         xp.matmul(d_gates[:, :2 * H].T, h_before, out=d_weight_hh[:2 * H])
@@ -124,3 +124,28 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
         return (run.input_gradient(gates, weight_ih.array) if inputs.requires_grad else None,
                 d_h, d_gates.T @ run.x, d_weight_hh, d_bias_ih, d_bias_hh)
     return run.node(result, 1, tensors, gru_sequence_backward, "gru_sequence")
+
+
+def _backward_factors(xp, gates, h_before, saved, reset_after, H):
+    """For a block of steps: gates (n, B, 3H) holding r, z, n becomes Dr, Dz, Dn in place,
+
+        Dz = (h - n) ⊙ z (1 - z),   Dn = (1 - z) ⊙ (1 - n²),
+        Dr = u ⊙ r (1 - r)  (PyTorch's form)  or  h ⊙ r (1 - r)  (Cho et al.'s),
+
+    so that dz̃ = dh' ⊙ Dz, dñ = dh' ⊙ Dn and dr̃ = dñ ⊙ Dr (or dv ⊙ Dr). Returns copies of
+    r and z, which the loop still needs."""
+    r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+    reset, update = r.copy(), z.copy()
+    t = 1 - z                                            # Dn = (1 - z) ⊙ (1 - n²)
+    n2 = n * n
+    xp.subtract(1, n2, out=n2)
+    t *= n2
+    xp.subtract(h_before, n, out=n2)                     # Dz = (h - n) ⊙ z (1 - z)
+    n[...] = t
+    xp.subtract(1, z, out=t)
+    t *= z
+    xp.multiply(n2, t, out=z)
+    xp.subtract(1, r, out=t)                             # Dr = (u or h) ⊙ r (1 - r)
+    t *= r
+    xp.multiply(t, saved if reset_after else h_before, out=r)
+    return reset, update

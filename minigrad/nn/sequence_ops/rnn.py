@@ -32,9 +32,10 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
     projected = run.project(weight_ih.array,
                             *(b.array for b in (bias_ih, bias_hh) if b is not None), dtype=dtype)
     hs = run.states(h0.array, finals=1)
+    w_hh_t = xp.ascontiguousarray(w_hh.T)
     for k in range(run.steps):
         h_new = hs[k + 1]
-        xp.matmul(hs[k], w_hh.T, out=h_new)
+        xp.matmul(hs[k], w_hh_t, out=h_new)
         h_new += projected[k]
         if nonlinearity == "tanh":
             xp.tanh(h_new, out=h_new)
@@ -47,20 +48,21 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
 
     def rnn_sequence_backward(grad):
         d_h = grad[run.steps].copy()
+        d_pre = projected                                # now φ'(a) of every step, then da
+        h_after = hs[1:run.steps + 1]
+        if nonlinearity == "tanh":                       # φ'(a) = 1 - h'²
+            xp.multiply(h_after, h_after, out=d_pre)
+            xp.subtract(1, d_pre, out=d_pre)
+        else:                                            # φ'(a) = [h' > 0]
+            xp.greater(h_after, 0, out=d_pre)
         for k in range(run.steps - 1, -1, -1):
-            dh, skip = run.step_gradient(k, d_h, grad[k])
-            h_new, da = hs[k + 1], projected[k]
-            if nonlinearity == "tanh":                   # da = dh' ⊙ (1 - h'²)
-                xp.multiply(h_new, h_new, out=da)
-                xp.subtract(1, da, out=da)
-                da *= dh
-            else:                                        # da = dh' ⊙ [h' > 0]
-                xp.greater(h_new, 0, out=da)
-                da *= dh
-            xp.matmul(da, w_hh, out=d_h)                 # dh = da Wₕₕ
-            if skip is not None:
-                d_h += skip
-        d_pre = projected.reshape(-1, H)
+            skipped = run.skipped(k, d_h)
+            d_h += grad[k]
+            run.keep_running(k, d_h)
+            d_pre[k] *= d_h                              # da = dh' ⊙ φ'(a)
+            xp.matmul(d_pre[k], w_hh, out=d_h)           # dh = da Wₕₕ
+            run.add_skipped(skipped, d_h)
+        d_pre = d_pre.reshape(-1, H)
         d_bias = d_pre.sum(axis=0)
         return (run.input_gradient(projected, weight_ih.array) if inputs.requires_grad else None,
                 d_h, d_pre.T @ run.x, d_pre.T @ hs[:run.steps].reshape(-1, H),

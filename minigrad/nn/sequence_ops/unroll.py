@@ -74,17 +74,30 @@ class Unroll:
             self.xp.copyto(new, old, where=~self.running[k])
 
     # ------------------------------------------------------------------ backward
-    def step_gradient(self, k, from_later, from_output):
-        """dL/d(the state step k computed), from the later steps and from its output; a
-        sequence that had ended at step k passes its gradient straight on instead, so
-        this returns (gradient into the cell's step, gradient that skips the step)."""
-        total = from_later + from_output if from_output is not None else from_later.copy()
+    def blocks(self, size):
+        """(first, last) ranges of ``size`` steps, from the last block to the first."""
+        for last in range(self.steps, 0, -size):
+            yield max(last - size, 0), last
+
+    # A sequence that had ended at step k kept its state there, so the gradient of the
+    # state after step k passes to the state before it unchanged, and none goes into the
+    # cell's step: skipped() takes that part aside before the step's backward,
+    # keep_running() clears it from what goes in, add_skipped() hands it on after.
+    def skipped(self, k, *grads):
         if self.running is None:
-            return total, None
-        running = self.running[k]
-        skipped = from_later * ~running
-        total *= running
-        return total, skipped
+            return None
+        ended = ~self.running[k]
+        return [g * ended for g in grads]
+
+    def keep_running(self, k, *grads):
+        if self.running is not None:
+            for g in grads:
+                g *= self.running[k]
+
+    def add_skipped(self, skipped, *grads):
+        if skipped is not None:
+            for g, s in zip(grads, skipped):
+                g += s
 
     def in_time_order(self, array):
         """A (T, ...) array of processing order, back in time order."""
