@@ -204,3 +204,53 @@ def describe():
     version = f" {library.version}" if library.version else ""
     return (f"{library.kind}{version} ({os.path.basename(library.path)}), "
             f"{count} thread{'s' if count != 1 else ''}")
+
+
+# ------------------------------------------------------------------------ the policy
+#: The fewest multiply-adds (m·k·n) and the shortest side of a product that gets two
+#: threads. Measured with benchmarks/bench_threads.py on a shared 2-core machine (AMD EPYC,
+#: OpenBLAS 0.3.31): no product a layer of H <= 512 makes at B=32, T=100 was faster with two
+#: threads in every run; the per-step products (B=32 rows) and the input projections
+#: (10 columns) lost up to 100x when the second thread had to wait for a core, and even the
+#: weight gradients (gH × 3200)·(3200 × H) ranged from 1.7x faster to 2x slower. So the
+#: thresholds sit above all of them: two threads only for a product bigger than any of these.
+TWO_THREADS_FROM = 2 ** 32
+SHORTEST_SIDE = 512
+
+
+def usable_cpus():
+    """The CPUs this process may run on (its affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _a_core_is_free(cpus):
+    """Whether, over the last minute, fewer runnable threads than cores were waiting: a
+    second BLAS thread on a busy machine waits for a core, and the product with it."""
+    try:
+        return os.getloadavg()[0] <= cpus - 1
+    except (AttributeError, OSError):  # no load average here: unsure, so no
+        return False
+
+
+def for_product(m, k, n, respect_user=True):
+    """The BLAS threads for one (m × k)·(k × n) product: 1 or 2, never slower than one
+    thread as far as measured (when unsure, 1). When the user chose a thread count
+    (``user_choice``) and ``respect_user``, the count now is returned, so applying it
+    changes nothing."""
+    if respect_user and user_choice():
+        return get_num_threads() or 1
+    if m * k * n < TWO_THREADS_FROM or min(m, k, n) < SHORTEST_SIDE:
+        return 1
+    cpus = usable_cpus()
+    return 2 if cpus >= 2 and _a_core_is_free(cpus) else 1
+
+
+def around_product(m, k, n):
+    """A context manager giving one product of these dimensions its policy's thread count
+    (``with threads.around_product(T * B, I, g * H): x @ w``); a no-op when the user chose."""
+    if user_choice():
+        return contextlib.nullcontext()
+    return blas_threads(for_product(m, k, n, respect_user=False))
