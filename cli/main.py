@@ -490,5 +490,9 @@ def plugins(as_json):
         click.echo(f"{plugin.name}  {plugin.distribution} {plugin.version or ''}  {status}")
 
 
+from .bench import bench  # noqa: E402 - the command lives in its own file
+main.add_command(bench)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -6,15 +6,13 @@
     >>> x.grad
     tensor([2., 4., 6.])
 """
-import os
-
 # Recurrent networks multiply small matrices, one time step at a time. For these, BLAS
 # threads gain little, and on a busy machine they stall each other for far longer than
 # the work takes (a 50x slowdown was measured on 2 cores). So minigrad asks NumPy's BLAS
-# for one thread, unless you set these variables yourself or imported NumPy first.
-for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
-del _variable
+# for one thread, unless you set the variables yourself (kept as your choice) or imported
+# NumPy first; minigrad.threads changes the count at run time.
+from . import threads  # noqa: E402 - before NumPy is imported
+threads.set_import_default()
 
 from . import ops  # noqa: E402, F401 - attaches the ops to Tensor as methods
 from . import nn, optim  # noqa: F401
