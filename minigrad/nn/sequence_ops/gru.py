@@ -20,6 +20,7 @@ dWᵢₕ = Σₜ (dr̃, dz̃, dñ)ᵀ xₜ, dW_h(r,z) = Σₜ (dr̃, dz̃)ᵀ h�
 It keeps, per step, r, z, n (overwritten in place by their gradients), u (or v) and h:
 5H numbers per sequence and step.
 """
+from . import cuda_kernels
 from .activations import activate_, gate_scales
 from .unroll import Unroll
 
@@ -55,9 +56,15 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     hs = run.states(h0.array, finals=1)
     recurrent = xp.empty((run.batch, len(recurrent_rows)), dtype)
     scratch = xp.empty((run.batch, H), dtype)
+    one_kernel = cuda_kernels.available(xp) and reset_after  # on the GPU: one kernel per step
+    b_n_or_zero = b_n if b_n is not None else xp.zeros(H, dtype)
     for k in range(run.steps):
         a, h, h_new = gates[k], hs[k], hs[k + 1]
         xp.matmul(h, w_recurrent, out=recurrent)
+        if one_kernel:
+            cuda_kernels.gru_forward_step(xp, a, recurrent, h, b_n_or_zero, saved[k], h_new)
+            run.hold_ended(k, h_new, h)
+            continue
         rz = a[:, :2 * H]
         rz += recurrent[:, :2 * H]
         activate_(xp, rz, scale[:2 * H], shift[:2 * H])
@@ -85,7 +92,17 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     def gru_sequence_backward(grad):
         d_h = grad[run.steps].copy()
         d_v, scratch = xp.empty((run.batch, H), dtype), xp.empty((run.batch, H), dtype)
-        for first, last in run.blocks(BLOCK):
+        for k in range(run.steps - 1, -1, -1) if one_kernel else ():
+            skipped = run.skipped(k, d_h)
+            d_h += grad[k]
+            run.keep_running(k, d_h)
+            cuda_kernels.gru_backward_step(xp, gates[k], hs[k], d_h, saved[k], d_v)
+            xp.matmul(saved[k], w_n, out=scratch)        # dh = dh' ⊙ z + du W_hn + ...
+            xp.matmul(gates[k][:, :2 * H], w_rz, out=d_h)
+            d_h += d_v
+            d_h += scratch
+            run.add_skipped(skipped, d_h)
+        for first, last in () if one_kernel else run.blocks(BLOCK):
             reset, update = _backward_factors(xp, gates[first:last], hs[first:last],
                                               saved[first:last], reset_after, H)
             for k in range(last - 1, first - 1, -1):
@@ -112,17 +129,17 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
         d_gates = gates.reshape(-1, 3 * H)               # now dr̃, dz̃, dñ of every step
         h_before = hs[:run.steps].reshape(-1, H)
         d_weight_hh = xp.empty((3 * H, H), dtype)
-        xp.matmul(d_gates[:, :2 * H].T, h_before, out=d_weight_hh[:2 * H])
+        run.weight_gradient(d_gates[:, :2 * H], h_before, out=d_weight_hh[:2 * H])
         if reset_after:
             d_n_rows = saved.reshape(-1, H)              # du of every step
-            xp.matmul(d_n_rows.T, h_before, out=d_weight_hh[2 * H:])
+            run.weight_gradient(d_n_rows, h_before, out=d_weight_hh[2 * H:])
         else:
             d_n_rows = d_gates[:, 2 * H:]                # dñ of every step, against v
-            xp.matmul(d_n_rows.T, saved.reshape(-1, H), out=d_weight_hh[2 * H:])
+            run.weight_gradient(d_n_rows, saved.reshape(-1, H), out=d_weight_hh[2 * H:])
         d_bias_ih = d_gates.sum(axis=0)
         d_bias_hh = xp.concatenate([d_bias_ih[:2 * H], d_n_rows.sum(axis=0)])
         return (run.input_gradient(gates, weight_ih.array) if inputs.requires_grad else None,
-                d_h, d_gates.T @ run.x, d_weight_hh, d_bias_ih, d_bias_hh)
+                d_h, run.weight_gradient(d_gates, run.x), d_weight_hh, d_bias_ih, d_bias_hh)
     return run.node(result, 1, tensors, gru_sequence_backward, "gru_sequence")
 
 

@@ -29,6 +29,7 @@ With peepholes (w_ci, w_cf, w_co, each (H,)): aᵢ += w_ci ⊙ c, a_f += w_cf �
 activations, aₒ += w_co ⊙ c' after c' is known; backward adds daₒ ⊙ w_co to dc' and
 daᵢ ⊙ w_ci + da_f ⊙ w_cf to dc, and dw_ci = Σ daᵢ ⊙ c, dw_cf = Σ da_f ⊙ c, dw_co = Σ daₒ ⊙ c'.
 """
+from . import cuda_kernels
 from .activations import activate_, gate_scales
 from .unroll import Unroll
 
@@ -57,9 +58,15 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
     hs, cs = run.states(h0.array, finals=2), run.states(c0.array)
     recurrent = xp.empty((run.batch, 4 * H), dtype)
     scratch = xp.empty((run.batch, H), dtype)
+    one_kernel = cuda_kernels.available(xp) and not w_c  # on the GPU: one kernel per step
     for k in range(run.steps):
         a, c, c_new = gates[k], cs[k], cs[k + 1]
         xp.matmul(hs[k], w_hh_scaled, out=recurrent)
+        if one_kernel:
+            cuda_kernels.lstm_forward_step(xp, a, recurrent, c, c_new, hs[k + 1])
+            run.hold_ended(k, hs[k + 1], hs[k])
+            run.hold_ended(k, c_new, c)
+            continue
         a += recurrent
         if w_c:  # o waits for c'
             a[:, :H] += (0.5 * w_c[0]) * c
@@ -87,7 +94,14 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
         d_h, d_c = grad[run.steps].copy(), grad[run.steps + 1].copy()
         scratch = xp.empty((run.batch, H), dtype)
         c_before = cs[:-1].copy() if w_c else None       # the factors overwrite what they read
-        for first, last in run.blocks(BLOCK):
+        for k in range(run.steps - 1, -1, -1) if one_kernel else ():
+            skipped = run.skipped(k, d_h, d_c)
+            d_h += grad[k]
+            run.keep_running(k, d_h, d_c)
+            cuda_kernels.lstm_backward_step(xp, gates[k], cs[k], cs[k + 1], d_h, d_c)
+            xp.matmul(gates[k], w_hh, out=d_h)
+            run.add_skipped(skipped, d_h, d_c)
+        for first, last in () if one_kernel else run.blocks(BLOCK):
             K, forget = _backward_factors(xp, gates[first:last], cs[first:last + 1], H)
             for k in range(last - 1, first - 1, -1):
                 a, j = gates[k], k - first
@@ -111,7 +125,8 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
         h_before = hs[:run.steps].reshape(-1, H)
         d_bias = d_gates.sum(axis=0)
         grads = [run.input_gradient(gates, weight_ih.array) if inputs.requires_grad else None,
-                 d_h, d_c, d_gates.T @ run.x, d_gates.T @ h_before,
+                 d_h, d_c, run.weight_gradient(d_gates, run.x),
+                 run.weight_gradient(d_gates, h_before),
                  d_bias if bias_ih is not None else None, d_bias]
         if w_c:
             c_before, c_after = c_before.reshape(-1, H), cs[1:].reshape(-1, H)

@@ -65,6 +65,7 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
         d_pre = d_pre.reshape(-1, H)
         d_bias = d_pre.sum(axis=0)
         return (run.input_gradient(projected, weight_ih.array) if inputs.requires_grad else None,
-                d_h, d_pre.T @ run.x, d_pre.T @ hs[:run.steps].reshape(-1, H),
+                d_h, run.weight_gradient(d_pre, run.x),
+                run.weight_gradient(d_pre, hs[:run.steps].reshape(-1, H)),
                 d_bias if bias_ih is not None else None, d_bias)
     return run.node(result, 1, tensors, rnn_sequence_backward, "rnn_sequence")

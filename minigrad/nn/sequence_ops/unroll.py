@@ -6,7 +6,7 @@ t = k forwards, or t = T-1-k backwards in time. Its states live in one buffer ``
 (T+1 rows: the initial state, then the state after each step), which is also where the
 outputs are read from, so nothing is copied per step.
 """
-from ... import grad_mode
+from ... import grad_mode, threads
 from ...tensor import from_op
 
 
@@ -42,7 +42,8 @@ class Unroll:
         xp = self.xp
         rows = weight.shape[0]
         out = xp.empty((self.steps, self.batch, rows), dtype=dtype)
-        xp.matmul(self.x, weight.T, out=out.reshape(self.steps * self.batch, rows))
+        with threads.around_product(*self.x.shape, rows):
+            xp.matmul(self.x, weight.T, out=out.reshape(self.steps * self.batch, rows))
         for bias in biases:
             if bias is not None:
                 out += bias
@@ -98,6 +99,12 @@ class Unroll:
         if skipped is not None:
             for g, s in zip(grads, skipped):
                 g += s
+
+    def weight_gradient(self, d_rows, values, out=None):
+        """Σ over all steps and sequences of d_rowsᵀ values: (T·B, n)ᵀ (T·B, m) -> (n, m),
+        one product for every step's contribution to a weight's gradient."""
+        with threads.around_product(d_rows.shape[1], d_rows.shape[0], values.shape[1]):
+            return self.xp.matmul(d_rows.T, values, out=out)
 
     def in_time_order(self, array):
         """A (T, ...) array of processing order, back in time order."""
