@@ -366,7 +366,8 @@ class Tensor:
             raise TypeError(f"add_(other, alpha=...): alpha must be a number, got "
                             f"{type(alpha).__name__}")
         self._mark_changed_in_place("add_()")
-        self.array += alpha * (other.array if isinstance(other, Tensor) else other)
+        other = other.array if isinstance(other, Tensor) else other
+        self.array += other if alpha == 1 else alpha * other  # alpha = 1: no temporary
         return self
 
     def sub_(self, other, alpha=1):

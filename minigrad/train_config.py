@@ -237,7 +237,7 @@ def estimate_memory(cells, task, config, runs_per_cell):
     graph = sequence * values_per_step * item
     data = sequence * (task.input_size * (4 + item) + 3 * task.output_size * item)
     parameters = largest_parameters * (2 + OPTIMIZER_STATES[config.optimizer]) * item
-    kept *= item
+    kept = (kept - largest_parameters) * item  # the run in progress is counted above
     return {"parameters": parameters, "graph": graph, "data": data, "kept": kept,
             "total": parameters + graph + data + kept}
 
