@@ -280,15 +280,18 @@ class Tensor:
         grads = {id(self): grad}  # node id -> dL/d(node), summed over its uses
         owned = set()  # ids whose gradient array is ours alone, so it may be added into
         for node in reversed(_topological_order(self)):
-            g = grads.pop(id(node), None)
+            key = id(node)
+            g = grads.pop(key, None)
             if g is None:
                 continue
             if node._hooks:
                 g = _run_hooks(node, g)
-            if node._is_leaf or node._retains_grad:
-                node._accumulate_grad(g)
+                owned.discard(key)  # a hook's gradient is the hook's, not ours
             if node._is_leaf:
+                node._accumulate_grad(g, owned=key in owned)
                 continue
+            if node._retains_grad:
+                node._accumulate_grad(g)
             _check_versions(node)
             input_grads = node._backward(g)  # the chain rule, one op at a time
             if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node._parents):
@@ -299,24 +302,28 @@ class Tensor:
                 if isinstance(pg, Tensor) or getattr(pg, "shape", None) != parent.array.shape:
                     raise _wrong_gradient(node, input_grads, parent, pg)  # a bug in that op
                 key = id(parent)
-                if hasattr(pg, "add_into"):  # a sparse gradient (of x[index]) adds itself
+                if type(pg) is not numpy.ndarray and hasattr(pg, "add_into"):
+                    # a sparse gradient (of x[index]) adds itself
                     grads[key] = pg.add_into(grads.get(key), key in owned)
                     owned.add(key)
-                elif key in grads:
+                elif key not in grads:
+                    grads[key] = pg
+                elif key in owned and grads[key].dtype == pg.dtype:
+                    grads[key] += pg  # the sum is ours alone: add in place, no new array
+                else:
                     grads[key] = grads[key] + pg
                     owned.add(key)
-                else:
-                    grads[key] = pg
             if not retain_graph:
                 node._backward, node._parents, node._saved_versions = _freed, (), ()
 
-    def _accumulate_grad(self, g):
+    def _accumulate_grad(self, g, owned=False):
+        """Add ``g`` into ``.grad``; ``owned`` says that no other tensor holds ``g``."""
         if g.dtype != self.dtype:  # its shape was checked where it was made
-            g = g.astype(self.dtype)
+            g, owned = g.astype(self.dtype), True
         if self.grad is None:  # an array of its own: g may be shared with other tensors'
-            self.grad = Tensor(g.copy())  # gradients (x + y) or a read-only view (sum)
+            self.grad = _result(g if owned else g.copy())  # gradients (x + y) or a read-only view (sum)
         else:
-            self.grad = Tensor(self.grad.array + g)
+            self.grad = _result(self.grad.array + g)
 
     # ----------------------------------------------------------------- in-place changes
     def _mark_changed_in_place(self, what):
@@ -359,7 +366,8 @@ class Tensor:
             raise TypeError(f"add_(other, alpha=...): alpha must be a number, got "
                             f"{type(alpha).__name__}")
         self._mark_changed_in_place("add_()")
-        self.array += alpha * (other.array if isinstance(other, Tensor) else other)
+        other = other.array if isinstance(other, Tensor) else other
+        self.array += other if alpha == 1 else alpha * other  # alpha = 1: no temporary
         return self
 
     def sub_(self, other, alpha=1):
@@ -393,7 +401,7 @@ def from_op(data, parents, backward, *, name=None):
     messages (by default, the name of the ``backward`` function). Nothing is recorded
     under ``no_grad()`` or when no parent requires grad, so inference builds no graph.
     """
-    out = Tensor(data)
+    out = _result(data)
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
@@ -407,22 +415,38 @@ def from_op(data, parents, backward, *, name=None):
     return out
 
 
+def _result(data):
+    """``Tensor(data)`` for what an op computed: a NumPy array, the common case, needs none
+    of the checks that ``Tensor()`` makes of what users pass (a 0-d op gives NumPy scalars)."""
+    if type(data) is not numpy.ndarray:
+        return Tensor(data)
+    t = _new_tensor(Tensor)
+    t.array, t.grad, t._op, t._parents, t._backward = data, None, None, (), None
+    t._saved_versions, t._version, t._is_leaf, t._retains_grad = (), 0, True, False
+    t._hooks, t.requires_grad = None, False
+    return t
+
+
+_new_tensor = object.__new__
+
+
 def _topological_order(root):
-    """Nodes that ``root`` depends on, each after all of its inputs. Iterative DFS."""
-    order, visited = [], set()
-    stack = [(root, False)]
+    """Nodes that ``root`` depends on, each after all of its inputs. Iterative DFS: a
+    node is done when its iterator over its inputs runs out."""
+    order, visited = [], {id(root)}
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
+        node, inputs = stack[-1]
+        for parent in inputs:
             if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+                visited.add(id(parent))
+                if parent._parents:
+                    stack.append((parent, iter(parent._parents)))
+                    break
+                order.append(parent)  # a leaf: no inputs to wait for
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 

@@ -228,19 +228,19 @@ def estimate_memory(cells, task, config, runs_per_cell):
         largest_parameters = max(largest_parameters, count)
         kept += count * runs_per_cell
         # per sequence and step, each layer keeps for each of its H x I matrices (one per
-        # gate and direction) about 8 values per unit when it records the per-step graph
-        # (pre-activations, activations and the products between them), and 1 to 1.7 when
-        # it runs as one fused op (an LSTM keeps 6 H for its 4 gates; see
-        # minigrad/nn/sequence_ops); 6 and 1 keep it a lower estimate
-        # (tests/test_bad_input.py checks it against tracemalloc's peak)
-        per_matrix = 1 if has_fused_path(cell.factory) else 6
+        # gate and direction) about 5 to 6.5 values per unit when it records the per-step
+        # graph (pre-activations, activations and the products between them; F.linear is
+        # one node, keeping one array), and 1 to 1.7 when it runs as one fused op (an LSTM
+        # keeps 6 H for its 4 gates; see minigrad/nn/sequence_ops); 4 and 1 keep it a
+        # lower estimate (tests/test_bad_input.py checks it against tracemalloc's peak)
+        per_matrix = 1 if has_fused_path(cell.factory) else 4
         values_per_step = max(values_per_step,
                               per_matrix * matrices * config.hidden * config.layers)
     sequence = task.seq_len * config.batch
     graph = sequence * values_per_step * item
     data = sequence * (task.input_size * (4 + item) + 3 * task.output_size * item)
     parameters = largest_parameters * (2 + OPTIMIZER_STATES[config.optimizer]) * item
-    kept *= item
+    kept = (kept - largest_parameters) * item  # the run in progress is counted above
     return {"parameters": parameters, "graph": graph, "data": data, "kept": kept,
             "total": parameters + graph + data + kept}
 

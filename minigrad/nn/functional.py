@@ -11,6 +11,7 @@ keyword-only: ``F.cross_entropy(x, y, w, ignore_index=0)``. Where PyTorch takes
 tensor of the graph in place would corrupt its gradients), so use the returned tensor,
 as ``x = F.relu(x, inplace=True)`` does.
 """
+import math
 import warnings
 
 import numpy
@@ -24,12 +25,46 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
-    """y = x Wᵀ + b, with W shaped (out_features, in_features)."""
+    """y = x Wᵀ + b, with W shaped (out_features, in_features).
+
+    One op, one graph node (PyTorch's addmm): the leading dimensions of x fold into
+    the rows of one 2-D product, and with g = dL/dy as rows,
+    dL/dx = g W,   dL/dW = gᵀ x,   dL/db = Σ g over the rows.
+    """
     for name, value in (("input", input), ("weight", weight)):
         if not isinstance(value, Tensor):
             raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    if not _plain_linear(input, weight, bias):  # matmul and add check and explain the rest
+        out = input @ weight.T
+        return out if bias is None else out + bias
+    out_features, in_features = weight.shape
+    rows = math.prod(input.shape[:-1])  # not -1: that can't be inferred for 0 rows
+    x_rows = input.array.reshape(rows, in_features)
+    out = x_rows @ weight.array.T
+    if bias is not None:
+        out += bias.array
+    w = weight.array
+
+    def linear_backward(g):
+        g_rows = g.reshape(rows, out_features)
+        gx = (g_rows @ w).reshape(input.shape) if input.requires_grad else None
+        gw = g_rows.T @ x_rows if weight.requires_grad else None
+        if bias is None:
+            return gx, gw
+        return gx, gw, (g_rows.sum(axis=0) if bias.requires_grad else None)
+    parents = (input, weight) if bias is None else (input, weight, bias)
+    return from_op(out.reshape(input.shape[:-1] + (out_features,)), parents, linear_backward,
+                   name="linear")
+
+
+def _plain_linear(input, weight, bias):
+    """Whether ``linear`` is the common case: a 2-D weight that fits the input, a bias of
+    one value per output (or none), one dtype and one device."""
+    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1] \
+            or input.dtype != weight.dtype or input.device != weight.device:
+        return False
+    return bias is None or (isinstance(bias, Tensor) and bias.shape == weight.shape[:1]
+                            and bias.dtype == weight.dtype and bias.device == weight.device)
 
 
 def embedding(input, weight, padding_idx=None):  # noqa: A002

@@ -50,16 +50,24 @@ def operands(a, b, op):
         a = as_tensor(a, b, op)
     elif not isinstance(b, Tensor):
         b = as_tensor(b, a, op)
-    if a.device != b.device:
+    x, y = a.array, b.array
+    # two NumPy arrays are both on the CPU: only other kinds need the device compared
+    if not (type(x) is type(y) is numpy.ndarray) and a.device != b.device:
         raise RuntimeError(f"{op}: expected both tensors on the same device, "
                            f"got {a.device} and {b.device}")
-    if a.shape != b.shape and a.ndim and b.ndim:
-        try:
-            numpy.broadcast_shapes(a.shape, b.shape)
-        except ValueError:
-            raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                             f"together") from None
+    if x.shape != y.shape and not _broadcastable(x.shape, y.shape):
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         f"together")
     return a, b
+
+
+def _broadcastable(sa, sb):
+    """NumPy's rule, read from the last dimension back: each pair of sizes is equal or
+    has a 1 (a plain loop: numpy.broadcast_shapes costs more than the op it guards)."""
+    for m, n in zip(reversed(sa), reversed(sb)):
+        if m != n and m != 1 and n != 1:
+            return False
+    return True
 
 
 def unbroadcast(grad, shape):

@@ -16,13 +16,15 @@ def getitem(x, index):
     The backward sends the gradient back to the same positions of x (zero elsewhere);
     an element picked several times (``x[[0, 0]]``) gets the sum of its gradients.
     """
-    index = _to_backend_index(index, x)
+    basic = _is_basic(index)  # x[t], x[:, a:b]: nothing to convert, nothing advanced
+    if not basic:
+        index = _to_backend_index(index, x)
     try:
         out = x.array[index]
     except IndexError as error:
         raise IndexError(f"index {_describe(index)} is out of range for a tensor of shape "
                          f"{x.shape}: {error}") from None
-    advanced = _is_advanced(index)
+    advanced = not basic and _is_advanced(index)
 
     def getitem_backward(g):
         return (SliceGrad(index, g, x.array.shape, advanced),)
@@ -55,6 +57,19 @@ class SliceGrad:
         else:
             total[self.index] += self.value
         return total
+
+
+_BASIC_PARTS = (int, slice, type(None), type(Ellipsis))  # exactly these: a bool is a mask
+
+
+def _is_basic(index):
+    """Whether ``index`` is an int, a slice, None or ``...``, or a tuple of them."""
+    if type(index) is tuple:
+        for part in index:
+            if type(part) not in _BASIC_PARTS:
+                return False
+        return True
+    return type(index) in _BASIC_PARTS
 
 
 def _to_backend_index(index, x):

@@ -49,17 +49,26 @@ class Adam(Optimizer):
                 p.mul_(1 - lr * group["weight_decay"])
             else:
                 grad = grad + group["weight_decay"] * p.array
+        # in place wherever the numbers stay the same: one scratch array, not six (an
+        # array even for a 0-d parameter, where NumPy's arithmetic gives scalars)
+        scratch = xp.multiply(grad, 1 - beta1, out=xp.empty_like(p.array))
         m *= beta1
-        m += (1 - beta1) * grad
+        m += scratch
+        xp.multiply(grad, 1 - beta2, out=scratch)
+        scratch *= grad  # (1 - β₂) g²
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        v += scratch
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
 
         step_size = lr / (1 - beta1 ** t)
-        denominator = xp.sqrt(v) / (1 - beta2 ** t) ** 0.5 + eps
-        p.add_(m / denominator, alpha=-step_size)
+        denominator = xp.sqrt(v, out=scratch)
+        denominator /= (1 - beta2 ** t) ** 0.5
+        denominator += eps
+        step = xp.divide(m, denominator, out=denominator)  # m / denominator
+        step *= -step_size
+        p.add_(step)
 
 
 class AdamW(Adam):
