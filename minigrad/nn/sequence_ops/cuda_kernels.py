@@ -65,8 +65,8 @@ GRU_BACKWARD = """
     const T d_candidate = dh * ((T)1 - update) * ((T)1 - candidate * candidate);
     gates[row] = d_candidate * u * reset * ((T)1 - reset);
     gates[row + H] = dh * (h - candidate) * update * ((T)1 - update);
-    gates[row + 2 * H] = d_candidate;
-    u = d_candidate * reset;
+    gates[row + 2 * H] = d_candidate * reset;
+    u = d_candidate;
     dh_direct = dh * update;
 """
 
@@ -110,5 +110,5 @@ def gru_forward_step(xp, gates, recurrent, h, b_n, u, h_new):
 
 
 def gru_backward_step(xp, gates, h, dh, u, dh_direct):
-    """gates (B, 3H) holding r, z, n -> dr̃, dz̃, dñ in place; u -> du; dh' ⊙ z written."""
+    """gates (B, 3H) holding r, z, n -> dr̃, dz̃, du in place; u -> dñ; dh' ⊙ z written."""
     kernel(xp, "gru_backward")(h, dh, numpy.int32(h.shape[-1]), gates, u, dh_direct)

@@ -11,14 +11,16 @@ Backward through time, from the last step to the first, with dh' the gradient of
 
     dz̃ = dh' ⊙ (h - n) ⊙ z (1 - z)        dñ = dh' ⊙ (1 - z) ⊙ (1 - n²)
     PyTorch's form:  u = h W_hnᵀ + b_hn    dr̃ = dñ ⊙ u ⊙ r (1 - r)    du = dñ ⊙ r
-                     dh = dh' ⊙ z + (dr̃, dz̃) W_h(r,z) + du W_hn
+                     dh = dh' ⊙ z + (dr̃, dz̃, du) Wₕₕ           (one product)
     Cho et al.'s:    v = r ⊙ h             dv = dñ W_hn    dr̃ = dv ⊙ h ⊙ r (1 - r)
                      dh = dh' ⊙ z + dv ⊙ r + (dr̃, dz̃) W_h(r,z)
 
 (x̃ is the gradient of x's pre-activation), and after the loop one product per weight:
-dWᵢₕ = Σₜ (dr̃, dz̃, dñ)ᵀ xₜ, dW_h(r,z) = Σₜ (dr̃, dz̃)ᵀ hₜ₋₁, dW_hn = Σₜ duᵀ hₜ₋₁ (or dñᵀ vₜ).
-It keeps, per step, r, z, n (overwritten in place by their gradients), u (or v) and h:
-5H numbers per sequence and step.
+dWᵢₕ = Σₜ (dr̃, dz̃, dñ)ᵀ xₜ, dWₕₕ = Σₜ (dr̃, dz̃, du)ᵀ hₜ₋₁ (Cho et al.'s: dW_hn = Σₜ dñᵀ vₜ).
+The factors Dz = (h - n) ⊙ z (1 - z), Dn = (1 - z) ⊙ (1 - n²) and Dr depend on the forward
+pass only, so they are computed for a block of steps at a time in large array operations.
+It keeps, per step, r, z, n (overwritten in place by the factors, then the gradients),
+u (or v) and h: 5H numbers per sequence and step.
 """
 from . import cuda_kernels
 from .activations import activate_, gate_scales
@@ -38,7 +40,8 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     dtype = xp.result_type(*(t.array for t in tensors if t is not None))
     run = Unroll(inputs, reverse, lengths, dtype)
     H = h0.shape[-1]
-    w_rz, w_n = weight_hh.array[:2 * H], weight_hh.array[2 * H:]
+    w_hh = weight_hh.array
+    w_rz, w_n = w_hh[:2 * H], w_hh[2 * H:]
     # σ(a) = ½ tanh(a/2) + ½: the σ rows (r, z) of the weights halved (see gate_scales)
     scale, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "tanh"))
     b_n = None if bias_hh is None else bias_hh.array[2 * H:]
@@ -97,10 +100,8 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
             d_h += grad[k]
             run.keep_running(k, d_h)
             cuda_kernels.gru_backward_step(xp, gates[k], hs[k], d_h, saved[k], d_v)
-            xp.matmul(saved[k], w_n, out=scratch)        # dh = dh' ⊙ z + du W_hn + ...
-            xp.matmul(gates[k][:, :2 * H], w_rz, out=d_h)
+            xp.matmul(gates[k], w_hh, out=d_h)           # dh = (dr̃, dz̃, du) Wₕₕ + dh' ⊙ z
             d_h += d_v
-            d_h += scratch
             run.add_skipped(skipped, d_h)
         for first, last in () if one_kernel else run.blocks(BLOCK):
             reset, update = _backward_factors(xp, gates[first:last], hs[first:last],
@@ -115,31 +116,39 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
                 d_h *= update[j]                         # dh = dh' ⊙ z + ...
                 if reset_after:
                     a[:, :H] *= d_n                      # dr̃ = dñ ⊙ Dr
-                    xp.multiply(d_n, reset[j], out=saved[k])  # du = dñ ⊙ r
-                    xp.matmul(saved[k], w_n, out=scratch)
-                    d_h += scratch                       # ... + du W_hn
+                    saved[k] = d_n                       # dñ kept for dWᵢₕ; its slot takes
+                    d_n *= reset[j]                      # du = dñ ⊙ r, so that
+                    xp.matmul(a, w_hh, out=scratch)      # ... + (dr̃, dz̃, du) Wₕₕ: one product
                 else:
                     xp.matmul(d_n, w_n, out=d_v)         # dv = dñ W_hn
                     a[:, :H] *= d_v                      # dr̃ = dv ⊙ Dr
                     d_v *= reset[j]
                     d_h += d_v                           # ... + dv ⊙ r
-                xp.matmul(a[:, :2 * H], w_rz, out=scratch)
-                d_h += scratch                           # ... + (dr̃, dz̃) W_h(r,z)
+                    xp.matmul(a[:, :2 * H], w_rz, out=scratch)  # ... + (dr̃, dz̃) W_h(r,z)
+                d_h += scratch
                 run.add_skipped(skipped, d_h)
-        d_gates = gates.reshape(-1, 3 * H)               # now dr̃, dz̃, dñ of every step
         h_before = hs[:run.steps].reshape(-1, H)
-        d_weight_hh = xp.empty((3 * H, H), dtype)
-        run.weight_gradient(d_gates[:, :2 * H], h_before, out=d_weight_hh[:2 * H])
-        if reset_after:
-            d_n_rows = saved.reshape(-1, H)              # du of every step
-            run.weight_gradient(d_n_rows, h_before, out=d_weight_hh[2 * H:])
-        else:
-            d_n_rows = d_gates[:, 2 * H:]                # dñ of every step, against v
-            run.weight_gradient(d_n_rows, saved.reshape(-1, H), out=d_weight_hh[2 * H:])
-        d_bias_ih = d_gates.sum(axis=0)
-        d_bias_hh = xp.concatenate([d_bias_ih[:2 * H], d_n_rows.sum(axis=0)])
-        return (run.input_gradient(gates, weight_ih.array) if inputs.requires_grad else None,
-                d_h, run.weight_gradient(d_gates, run.x), d_weight_hh, d_bias_ih, d_bias_hh)
+        d_gates = gates.reshape(-1, 3 * H)
+        d_bias_hh = d_gates.sum(axis=0)
+        if reset_after:  # gates: dr̃, dz̃, du; saved: dñ
+            d_weight_hh = run.weight_gradient(d_gates, h_before)
+            x_rows = (d_gates[:, :2 * H], saved.reshape(-1, H))  # dr̃, dz̃ | dñ
+            d_bias_ih = xp.concatenate([d_bias_hh[:2 * H], x_rows[1].sum(axis=0)])
+        else:            # gates: dr̃, dz̃, dñ; saved: v
+            d_weight_hh = xp.empty((3 * H, H), dtype)
+            run.weight_gradient(d_gates[:, :2 * H], h_before, out=d_weight_hh[:2 * H])
+            run.weight_gradient(d_gates[:, 2 * H:], saved.reshape(-1, H),
+                                out=d_weight_hh[2 * H:])
+            x_rows = (d_gates,)
+            d_bias_ih = d_bias_hh
+        w_ih = weight_ih.array
+        d_weight_ih = xp.concatenate([run.weight_gradient(rows, run.x) for rows in x_rows])
+        d_inputs = None
+        if inputs.requires_grad:  # dx = Σ over the row blocks of d(rows) W_ih(rows)
+            starts = (0, 2 * H) if reset_after else (0,)
+            d_inputs = sum(run.input_gradient(rows, w_ih[start:start + rows.shape[1]])
+                           for rows, start in zip(x_rows, starts))
+        return d_inputs, d_h, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh
     return run.node(result, 1, tensors, gru_sequence_backward, "gru_sequence")
 
 

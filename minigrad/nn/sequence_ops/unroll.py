@@ -112,7 +112,7 @@ class Unroll:
 
     def input_gradient(self, d_projected, weight):
         """dL/d(inputs) from dL/d(x Wᵀ) of every step: one product, back in time order."""
-        grad = d_projected.reshape(self.steps * self.batch, -1) @ weight
+        grad = d_projected.reshape(self.steps * self.batch, -1) @ weight  # (T·B, I)
         return self.in_time_order(grad.reshape(self.steps, self.batch, -1))
 
     # ------------------------------------------------------------------ the node
