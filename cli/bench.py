@@ -57,7 +57,9 @@ def table(result):
     for name in settings["vs"]:
         columns += [(f"{name} ms", 9, lambda r, n=name: _figure(r[f"{n}_ms"])),
                     (f"÷{name}", 7, lambda r, n=name: _figure(r[f"vs_{n}"], "x", 2))]
-    columns.append(("peak MiB", 8, lambda r: _figure(r["peak_mib"])))
+    columns += [("peak MiB", 8, lambda r: _figure(r["peak_mib"])),
+                ("held MiB", 8, lambda r: _figure(r["held_mib"])),
+                ("must keep", 9, lambda r: _figure(r["must_keep_mib"]))]
     lines.append("  ".join(f"{title:>{width}}" if i else f"{title:<{width}}"
                            for i, (title, width, _) in enumerate(columns)))
     for row in result["rows"]:

@@ -28,7 +28,7 @@ def test_json_has_every_figure_asked_for_and_they_are_positive():
         [("rnn", 4, 1), ("lstm", 4, 1)]
     for row in data["rows"]:
         _positive(row, "minigrad_ms", "plain_ms", "speedup", "numpy_ms", "vs_numpy",
-                  "peak_mib", "numpy_peak_mib")
+                  "peak_mib", "numpy_peak_mib", "held_mib", "must_keep_mib")
     assert "bench: rnn H=4 threads=1" in result.stderr  # progress on stderr
 
 
@@ -104,3 +104,12 @@ def test_the_console_script():
     bad = subprocess.run([console_script(), "bench", "--hidden", "abc"], capture_output=True,
                          text=True, env=subprocess_env(), timeout=120)
     assert bad.returncode == 2 and "--hidden 'abc'" in bad.stderr
+
+
+def test_what_backward_must_keep_is_counted_per_cell_and_step():
+    from minigrad.bench import workload
+    lstm = workload.Workload("lstm", hidden=256, batch=32, length=1000, layers=1)
+    assert workload.must_keep_bytes(lstm) == 1000 * 32 * (6 * 256 + 10) * 4
+    rnn = workload.Workload("rnn", hidden=8, batch=2, length=3, layers=2)
+    assert workload.must_keep_bytes(rnn) == 3 * 2 * (1 * 8 * 2 + 10) * 4
+    assert workload.must_keep_bytes(workload.Workload("mgu", 8, 2, 3, 1)) is None

@@ -7,7 +7,9 @@
     ['batch', 'cell', 'hidden']
 
 For each cell × hidden size × BLAS thread count, one row: minigrad's median ms per step
-(``minigrad_ms``) and peak MiB of one step; with ``plain=True`` the same model with
+(``minigrad_ms``) and peak MiB of one step, the MiB its graph holds between forward and
+backward (``held_mib``) and the MiB a backward pass must keep (``must_keep_mib``, see
+``workload.MUST_KEEP_PER_UNIT``); with ``plain=True`` the same model with
 ``layer.fused = False`` (``plain_ms``, ``speedup`` = plain ÷ fused); with ``vs=["torch"]``
 PyTorch's (``torch_ms``, ``vs_torch`` = minigrad ÷ torch), with ``vs=["numpy"]`` the
 hand-fused NumPy step's (``numpy_ms``, ``vs_numpy`` = minigrad ÷ numpy). A figure a
@@ -171,9 +173,12 @@ def _row(cell, hidden, batch, length, layers, count, device, vs, plain, repeat, 
     finally:
         if torch is not None:
             torch.set_num_threads(torch_threads)
+    must_keep = workload.must_keep_bytes(work)
     row = {"cell": cell, "hidden": hidden, "batch": batch, "length": length,
            "layers": layers, "threads": count, "minigrad_ms": ms["minigrad"],
-           "peak_mib": peaks["minigrad"]}
+           "peak_mib": peaks["minigrad"],
+           "held_mib": measure.held_bytes_cpu(step.forward) / MIB if device == "cpu" else None,
+           "must_keep_mib": None if must_keep is None else must_keep / MIB}
     if plain:
         row.update(plain_ms=ms["plain"], plain_peak_mib=peaks["plain"],
                    speedup=ms["plain"] / ms["minigrad"])

@@ -52,6 +52,24 @@ def peak_bytes_cpu(step):
     return max(0, peak - base)
 
 
+def held_bytes_cpu(forward):
+    """The bytes held after ``forward()`` while its result (and the graph behind it) is
+    alive, above what was held before: what the backward pass will read."""
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        result = forward()
+        held, _ = tracemalloc.get_traced_memory()
+        del result
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return max(0, held - base)
+
+
 def peak_bytes_cuda(step):
     """The most bytes CuPy's memory pool had handed out at once during ``step()``, above
     what was in use when it began (a memory hook counts each malloc and free)."""

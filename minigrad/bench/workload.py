@@ -15,6 +15,22 @@ LR = 0.01
 #: cells PyTorch has, and how to build them there
 TORCH_CELLS = {"rnn": ("RNN", {"nonlinearity": "tanh"}), "rnn-relu": ("RNN", {"nonlinearity": "relu"}),
                "gru": ("GRU", {}), "lstm": ("LSTM", {})}
+#: The values per unit, sequence and step that BPTT needs from the forward pass without
+#: recomputing a matrix product: the Elman RNN h (its φ' is read from h); the GRU r, z, n,
+#: W_hn h + b_hn and h; the LSTM i, f, g, o, c and h (tanh c is cheap to recompute).
+MUST_KEEP_PER_UNIT = {"rnn": 1, "rnn-relu": 1, "gru": 5, "gru-v3": 5, "lstm": 6,
+                      "peephole-lstm": 6}
+
+
+def must_keep_bytes(work, itemsize=4):
+    """The bytes the backward pass of the training step must keep: for every step and
+    sequence, the layer's ``MUST_KEEP_PER_UNIT`` values per unit and layer, and the
+    readout's softmax over the symbols. None for a cell not in the table."""
+    per_unit = MUST_KEEP_PER_UNIT.get(work.cell)
+    if per_unit is None:
+        return None
+    per_step = per_unit * work.hidden * work.layers + SYMBOLS
+    return work.length * work.batch * per_step * itemsize
 
 
 class Workload:
@@ -47,15 +63,18 @@ def make_minigrad(work, fused=True, dtype="float32"):
     y = minigrad.tensor(work.y.reshape(-1), device=work.device)
     T, B = work.length, work.batch
 
+    def forward():
+        output, _ = layer(x)
+        return F.cross_entropy(readout(output).reshape(T * B, SYMBOLS), y)
+
     def step():
         optimizer.zero_grad()
-        output, _ = layer(x)
-        logits = readout(output).reshape(T * B, SYMBOLS)
-        loss = F.cross_entropy(logits, y)
+        loss = forward()
         loss.backward()
         optimizer.step()
         return loss
 
+    step.forward = forward  # what the graph holds between forward and backward is measured
     return step, layer, readout
 
 
