@@ -36,10 +36,8 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     Returns (outputs (seq, batch, H), (h_n,))."""
     (h0,) = state
     tensors = (inputs, h0, weight_ih, weight_hh, bias_ih, bias_hh)
-    xp = inputs.xp
-    dtype = xp.result_type(*(t.array for t in tensors if t is not None))
-    run = Unroll(inputs, reverse, lengths, dtype)
-    H = h0.shape[-1]
+    run = Unroll(inputs, reverse, lengths, tensors)
+    xp, dtype, H = run.xp, run.dtype, h0.shape[-1]
     w_hh = weight_hh.array
     w_rz, w_n = w_hh[:2 * H], w_hh[2 * H:]
     # σ(a) = ½ tanh(a/2) + ½: the σ rows (r, z) of the weights halved (see gate_scales)

@@ -42,10 +42,8 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
     (h, c), as one graph node; returns (outputs (seq, batch, H), (h_n, c_n))."""
     h0, c0 = state
     tensors = (inputs, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, *(peepholes or ()))
-    xp = inputs.xp
-    dtype = xp.result_type(*(t.array for t in tensors if t is not None))
-    run = Unroll(inputs, reverse, lengths, dtype)
-    H = h0.shape[-1]
+    run = Unroll(inputs, reverse, lengths, tensors)
+    xp, dtype, H = run.xp, run.dtype, h0.shape[-1]
     w_hh = weight_hh.array
     w_c = [w.array for w in peepholes] if peepholes else None
     # σ(a) = ½ tanh(a/2) + ½: with the σ rows of the weights halved, one tanh over the

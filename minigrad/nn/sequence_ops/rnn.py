@@ -23,10 +23,8 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
     ``state`` (h,), as one graph node; returns (outputs (seq, batch, H), (h_n,))."""
     (h0,) = state
     tensors = (inputs, h0, weight_ih, weight_hh, bias_ih, bias_hh)
-    xp = inputs.xp
-    dtype = xp.result_type(*(t.array for t in tensors if t is not None))
-    run = Unroll(inputs, reverse, lengths, dtype)
-    H = h0.shape[-1]
+    run = Unroll(inputs, reverse, lengths, tensors)
+    xp, dtype, H = run.xp, run.dtype, h0.shape[-1]
     w_hh = weight_hh.array
     # projected[k]: x Wᵢₕᵀ + b of step k; in backward, da of step k
     projected = run.project(weight_ih.array,

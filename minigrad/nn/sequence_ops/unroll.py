@@ -11,17 +11,20 @@ from ...tensor import from_op
 
 
 class Unroll:
-    """The sequence ``inputs`` (seq, batch, features) as one fused op sees it.
+    """The sequence ``inputs`` (seq, batch, features) as one fused op sees it (``tensors``:
+    all the op's inputs, None for an absent bias).
 
     ``x`` is the input in processing order as a 2-D (T·B, features) array, ready for the
     hoisted product; ``running[k]`` (batch, 1) says which sequences have not ended at
     step k (None when every sequence runs to the end).
     """
 
-    def __init__(self, inputs, reverse, lengths, dtype):
-        self.inputs, self.reverse, self.dtype = inputs, reverse, dtype
+    def __init__(self, inputs, reverse, lengths, tensors):
+        self.inputs, self.reverse = inputs, reverse
         array = inputs.array
         self.xp = inputs.xp
+        # the op computes in the type all its tensors promote to, as its Tensor ops would
+        self.dtype = self.xp.result_type(*(t.array for t in tensors if t is not None))
         self.steps, self.batch, features = array.shape
         self.x = (array[::-1] if reverse else array).reshape(self.steps * self.batch, features)
         self.running = None
