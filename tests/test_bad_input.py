@@ -766,3 +766,11 @@ def test_task_option_tokens_are_parsed_or_refused_with_a_usage_error(tokens):
         assert str(error).strip()
         return
     assert all(v.strip() for v in values.values())
+
+
+def test_repeat_interleave_refuses_a_result_no_machine_holds():
+    # found by the Hypothesis test above: numpy.repeat raised MemoryError from deep inside
+    x = minigrad.tensor(np.arange(6.0).reshape(2, 3))
+    refused(lambda: x.repeat_interleave(1_497_809_631), ValueError, "repeat_interleave",
+            "needs about")
+    assert x.repeat_interleave(2).shape == (12,)

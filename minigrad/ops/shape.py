@@ -173,6 +173,10 @@ def repeat_interleave(x, repeats, dim=None):
             or (counts < 0).any():
         raise ValueError(f"repeat_interleave: repeats must be a non-negative int or one per "
                          f"element ({size} along dimension {dim}), got {repeats!r}")
+    total = int(counts.sum()) if counts.size == size else int(counts.reshape(-1)[0]) * size
+    rest = x.shape[:axis] + x.shape[axis + 1:]
+    checks.fits((total, *rest), "repeat_interleave: the result",  # and its int64 index
+                x.dtype.itemsize + 8)
     index = numpy.repeat(numpy.arange(size), counts.reshape(-1))
     return getitem(x, (slice(None),) * axis + (index,))
 
