@@ -54,7 +54,7 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     w_recurrent = xp.ascontiguousarray((recurrent_rows * scale[:len(recurrent_rows), None]).T)
     w_n_t = xp.ascontiguousarray(w_n.T)
     saved = xp.empty((run.steps, run.batch, H), dtype)  # u (PyTorch's form) or v = r ⊙ h
-    hs = run.states(h0.array, finals=1)
+    hs = run.states(h0.array)
     recurrent = xp.empty((run.batch, len(recurrent_rows)), dtype)
     scratch = xp.empty((run.batch, H), dtype)
     one_kernel = cuda_kernels.available(xp) and reset_after  # on the GPU: one kernel per step
@@ -86,12 +86,12 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
         h_new *= z
         h_new += n
         run.hold_ended(k, h_new, h)
-    result = run.result(hs, (hs[run.steps],))
+    outputs, finals = run.outputs(hs), (hs[run.steps],)
     if not run.wants_graph(*tensors):
-        return run.node(result, 1, (), None, "gru_sequence")
+        return run.node(outputs, finals, (), None, "gru_sequence")
 
-    def gru_sequence_backward(grad):
-        d_h = grad[run.steps].copy()
+    def gru_sequence_backward(grad, d_finals):
+        d_h = d_finals[0].copy()
         d_v, scratch = xp.empty((run.batch, H), dtype), xp.empty((run.batch, H), dtype)
         for k in range(run.steps - 1, -1, -1) if one_kernel else ():
             skipped = run.skipped(k, d_h)
@@ -147,7 +147,7 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
             d_inputs = sum(run.input_gradient(rows, w_ih[start:start + rows.shape[1]])
                            for rows, start in zip(x_rows, starts))
         return d_inputs, d_h, d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh
-    return run.node(result, 1, tensors, gru_sequence_backward, "gru_sequence")
+    return run.node(outputs, finals, tensors, gru_sequence_backward, "gru_sequence")
 
 
 def _backward_factors(xp, gates, h_before, saved, reset_after, H):

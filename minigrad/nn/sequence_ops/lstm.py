@@ -53,7 +53,7 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
                         *(b.array * scale for b in (bias_ih, bias_hh) if b is not None),
                         dtype=dtype)
     w_hh_scaled = xp.ascontiguousarray((w_hh * scale[:, None]).T)
-    hs, cs = run.states(h0.array, finals=2), run.states(c0.array)
+    hs, cs = run.states(h0.array), run.states(c0.array)
     recurrent = xp.empty((run.batch, 4 * H), dtype)
     scratch = xp.empty((run.batch, H), dtype)
     one_kernel = cuda_kernels.available(xp) and not w_c  # on the GPU: one kernel per step
@@ -84,12 +84,12 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
         xp.multiply(o, scratch, out=hs[k + 1])
         run.hold_ended(k, hs[k + 1], hs[k])
         run.hold_ended(k, c_new, c)
-    result = run.result(hs, (hs[run.steps], cs[run.steps]))
+    outputs, finals = run.outputs(hs), (hs[run.steps], cs[run.steps])
     if not run.wants_graph(*tensors):
-        return run.node(result, 2, (), None, "lstm_sequence")
+        return run.node(outputs, finals, (), None, "lstm_sequence")
 
-    def lstm_sequence_backward(grad):
-        d_h, d_c = grad[run.steps].copy(), grad[run.steps + 1].copy()
+    def lstm_sequence_backward(grad, d_finals):
+        d_h, d_c = d_finals[0].copy(), d_finals[1].copy()
         scratch = xp.empty((run.batch, H), dtype)
         c_before = cs[:-1].copy() if w_c else None       # the factors overwrite what they read
         for k in range(run.steps - 1, -1, -1) if one_kernel else ():
@@ -132,7 +132,7 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
                       (d_gates[:, H:2 * H] * c_before).sum(axis=0),
                       (d_gates[:, 3 * H:] * c_after).sum(axis=0)]
         return grads
-    return run.node(result, 2, tensors, lstm_sequence_backward, "lstm_sequence")
+    return run.node(outputs, finals, tensors, lstm_sequence_backward, "lstm_sequence")
 
 
 def _backward_factors(xp, gates, cs, H):

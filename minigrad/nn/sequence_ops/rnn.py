@@ -29,7 +29,7 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
     # projected[k]: x Wᵢₕᵀ + b of step k; in backward, da of step k
     projected = run.project(weight_ih.array,
                             *(b.array for b in (bias_ih, bias_hh) if b is not None), dtype=dtype)
-    hs = run.states(h0.array, finals=1)
+    hs = run.states(h0.array)
     w_hh_t = xp.ascontiguousarray(w_hh.T)
     for k in range(run.steps):
         h_new = hs[k + 1]
@@ -40,12 +40,12 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
         else:
             xp.maximum(h_new, 0, out=h_new)
         run.hold_ended(k, h_new, hs[k])
-    result = run.result(hs, (hs[run.steps],))
+    outputs, finals = run.outputs(hs), (hs[run.steps],)
     if not run.wants_graph(*tensors):
-        return run.node(result, 1, (), None, "rnn_sequence")
+        return run.node(outputs, finals, (), None, "rnn_sequence")
 
-    def rnn_sequence_backward(grad):
-        d_h = grad[run.steps].copy()
+    def rnn_sequence_backward(grad, d_finals):
+        d_h = d_finals[0].copy()
         d_pre = projected                                # now φ'(a) of every step, then da
         h_after = hs[1:run.steps + 1]
         if nonlinearity == "tanh":                       # φ'(a) = 1 - h'²
@@ -66,4 +66,4 @@ def rnn(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonline
                 d_h, run.weight_gradient(d_pre, run.x),
                 run.weight_gradient(d_pre, hs[:run.steps].reshape(-1, H)),
                 d_bias if bias_ih is not None else None, d_bias)
-    return run.node(result, 1, tensors, rnn_sequence_backward, "rnn_sequence")
+    return run.node(outputs, finals, tensors, rnn_sequence_backward, "rnn_sequence")

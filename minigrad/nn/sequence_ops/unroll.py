@@ -52,25 +52,17 @@ class Unroll:
                 out += bias
         return out
 
-    def states(self, initial, finals=0):
-        """A (T+1+finals, B, H) buffer: row 0 the ``initial`` state, row k+1 the state
-        after step k, and ``finals`` rows at the end where the final states are put, so
-        that rows 1: are the op's whole result without a copy."""
-        buffer = self.xp.empty((self.steps + 1 + finals, *initial.shape), dtype=self.dtype)
+    def states(self, initial):
+        """A (T+1, B, H) buffer: row 0 the ``initial`` state, row k+1 the state after
+        step k; rows 1: are the op's outputs, without a copy."""
+        buffer = self.xp.empty((self.steps + 1, *initial.shape), dtype=self.dtype)
         buffer[0] = initial
         return buffer
 
-    def result(self, states, finals):
-        """The op's result from its state buffer: each step's output (zero past a
-        sequence's end), then the ``finals`` arrays, stacked: (T + len(finals), B, H)."""
-        steps = self.steps
-        for i, final in enumerate(finals):
-            states[steps + 1 + i] = final
-        result = states[1:]
-        if self.running is not None:
-            result = result.copy()
-            result[:steps] *= self.running
-        return result
+    def outputs(self, states):
+        """Each step's output from the state buffer: (T, B, H), zero past a sequence's end."""
+        outputs = states[1:]
+        return outputs if self.running is None else outputs * self.running
 
     def hold_ended(self, k, new, old):
         """A sequence that ended before step k keeps its state: new[b] = old[b] there."""
@@ -119,20 +111,49 @@ class Unroll:
         return self.in_time_order(grad.reshape(self.steps, self.batch, -1))
 
     # ------------------------------------------------------------------ the node
-    def node(self, result, finals, parents, backward, name):
-        """The op's one graph node, and what the layer sees of it: (outputs in time order
-        (T, B, H), the ``finals`` final state tensors). ``result`` is the array from
-        ``result()``; ``backward(grad)`` receives dL/d(result) and returns one gradient
-        per entry of ``parents`` (which may hold None for an absent bias)."""
+    def node(self, outputs, finals, parents, backward, name):
+        """The op's graph node, and what the layer sees of it: (outputs in time order,
+        final state tensors), from the arrays ``outputs`` (T, B, H), in processing order,
+        and ``finals``. ``backward(d_outputs, d_finals)`` returns one gradient per entry
+        of ``parents`` (which may hold None for an absent bias).
+
+        The final states are nodes of their own on top of the op's: their gradients are
+        put aside for its backward (zeros where none came), so the outputs' gradient
+        arrives as it is, and nothing is copied or padded to join the two."""
         present = tuple(p for p in parents if p is not None)
+        final_grads = {}
 
         def backward_present(grad):
-            grads = backward(grad)
+            d_finals = [final_grads.pop(i, None) for i in range(len(finals))]
+            d_finals = [self.xp.zeros_like(f) if d is None else d
+                        for d, f in zip(d_finals, finals)]
+            grads = backward(grad, d_finals)
             return tuple(g if p.requires_grad else None
                          for p, g in zip(parents, grads) if p is not None)
-        out = from_op(result, present, backward_present, name=name)
-        steps = self.steps
-        output = out[:steps]
-        if self.reverse:
-            output = output.flip(0)
-        return output, tuple(out[steps + i] for i in range(finals))
+        out = from_op(outputs, present, backward_present, name=name)
+        final_tensors = tuple(_final_state(out, i, final, final_grads, name)
+                              for i, final in enumerate(finals))
+        return (out.flip(0) if self.reverse else out), final_tensors
+
+
+def _final_state(out, i, array, final_grads, name):
+    """Final state ``i`` of the op whose outputs are ``out``, as a node on top of it."""
+    def final_state_backward(grad):
+        final_grads[i] = grad
+        return (_NoOutputGradient(out),)
+    return from_op(array, (out,), final_state_backward, name=f"{name}_final")
+
+
+class _NoOutputGradient:
+    """What a final state sends to its op's outputs: nothing to add (its own gradient goes
+    aside, see ``Unroll.node``). It still makes sure the outputs have a gradient array,
+    so that the op's backward runs when only final states were used."""
+    __slots__ = ("shape", "dtype", "xp")
+
+    def __init__(self, out):
+        self.shape, self.dtype, self.xp = out.array.shape, out.dtype, out.xp
+
+    def add_into(self, total, writable):
+        if total is None:
+            return self.xp.zeros(self.shape, self.dtype)
+        return total if writable else total.copy()
