@@ -175,3 +175,17 @@ def test_float32_and_inference_agree_with_the_plain_path(cell, rng):
 def test_fused_must_be_a_flag():
     with pytest.raises(TypeError, match="fused"):
         nn.Recurrent("lstm", 3, 4, fused="yes")
+
+
+def test_a_second_backward_through_a_fused_layer_is_refused_clearly():
+    layer = nn.LSTM(I, H)
+    output, _ = layer(minigrad.randn(T, B, I))
+    loss = output.sum()
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="fused=False"):
+        loss.backward()
+    layer.fused = False  # the per-step graph keeps what it saved
+    output, _ = layer(minigrad.randn(T, B, I))
+    loss = output.sum()
+    loss.backward(retain_graph=True)
+    loss.backward()

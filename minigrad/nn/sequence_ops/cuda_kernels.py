@@ -8,8 +8,8 @@ activations back in place, exactly as the NumPy code does. The matrix products s
 cuBLAS calls. The kernels are compiled on first use; ``available(xp)`` says whether they
 apply (CuPy arrays), and the ops fall back to the NumPy-style code otherwise.
 
-The gate rows hold pre-activations with the σ rows halved, as in the NumPy code
-(σ(a) = ½ tanh(a/2) + ½, see ``activations.gate_scales``). Each body declares one value
+The gate rows hold pre-activations scaled as in the NumPy code (σ rows by -1, the
+LSTM's candidate by -2: σ(a) = 1 / (1 + e⁻ᵃ), tanh(a) = 2σ(2a) - 1, see ``activations``). Each body declares one value
 per line, so that tests/test_cuda_kernels.py can run it on the CPU as NumPy code too.
 """
 import numpy
@@ -18,10 +18,10 @@ _kernels = {}
 
 LSTM_FORWARD = """
     const ptrdiff_t row = (ptrdiff_t)(i / H) * 4 * H + i % H;
-    const T in_gate = tanh(gates[row] + recurrent[row]) * (T)0.5 + (T)0.5;
-    const T forget = tanh(gates[row + H] + recurrent[row + H]) * (T)0.5 + (T)0.5;
-    const T candidate = tanh(gates[row + 2 * H] + recurrent[row + 2 * H]);
-    const T out_gate = tanh(gates[row + 3 * H] + recurrent[row + 3 * H]) * (T)0.5 + (T)0.5;
+    const T in_gate = (T)1 / ((T)1 + exp(gates[row] + recurrent[row]));
+    const T forget = (T)1 / ((T)1 + exp(gates[row + H] + recurrent[row + H]));
+    const T candidate = (T)2 / ((T)1 + exp(gates[row + 2 * H] + recurrent[row + 2 * H])) - (T)1;
+    const T out_gate = (T)1 / ((T)1 + exp(gates[row + 3 * H] + recurrent[row + 3 * H]));
     gates[row] = in_gate;
     gates[row + H] = forget;
     gates[row + 2 * H] = candidate;
@@ -47,8 +47,8 @@ LSTM_BACKWARD = """
 
 GRU_FORWARD = """
     const ptrdiff_t row = (ptrdiff_t)(i / H) * 3 * H + i % H;
-    const T reset = tanh(gates[row] + recurrent[row]) * (T)0.5 + (T)0.5;
-    const T update = tanh(gates[row + H] + recurrent[row + H]) * (T)0.5 + (T)0.5;
+    const T reset = (T)1 / ((T)1 + exp(gates[row] + recurrent[row]));
+    const T update = (T)1 / ((T)1 + exp(gates[row + H] + recurrent[row + H]));
     u = recurrent[row + 2 * H] + b_n;
     const T candidate = tanh(gates[row + 2 * H] + reset * u);
     gates[row] = reset;

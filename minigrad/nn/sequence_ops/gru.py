@@ -22,6 +22,8 @@ pass only, so they are computed for a block of steps at a time in large array op
 It keeps, per step, r, z, n (overwritten in place by the factors, then the gradients),
 u (or v) and h: 5H numbers per sequence and step.
 """
+import numpy
+
 from . import cuda_kernels
 from .activations import activate_, gate_scales
 from .unroll import Unroll
@@ -40,8 +42,9 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     xp, dtype, H = run.xp, run.dtype, h0.shape[-1]
     w_hh = weight_hh.array
     w_rz, w_n = w_hh[:2 * H], w_hh[2 * H:]
-    # σ(a) = ½ tanh(a/2) + ½: the σ rows (r, z) of the weights halved (see gate_scales)
-    scale, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "tanh"))
+    # the σ rows (r, z) of the weights scaled, so that one exp gives r and z (see
+    # activations.py); n's rows are left as they are
+    scale, stretch, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "none"))
     b_n = None if bias_hh is None else bias_hh.array[2 * H:]
     folded = [b.array for b in (bias_ih,) if b is not None]  # biases outside the reset gate
     if bias_hh is not None:
@@ -59,33 +62,33 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     scratch = xp.empty((run.batch, H), dtype)
     one_kernel = cuda_kernels.available(xp) and reset_after  # on the GPU: one kernel per step
     b_n_or_zero = b_n if b_n is not None else xp.zeros(H, dtype)
-    for k in range(run.steps):
-        a, h, h_new = gates[k], hs[k], hs[k + 1]
-        xp.matmul(h, w_recurrent, out=recurrent)
-        if one_kernel:
-            cuda_kernels.gru_forward_step(xp, a, recurrent, h, b_n_or_zero, saved[k], h_new)
-            run.hold_ended(k, h_new, h)
-            continue
-        rz = a[:, :2 * H]
-        rz += recurrent[:, :2 * H]
-        activate_(xp, rz, scale[:2 * H], shift[:2 * H])
-        r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
-        if reset_after:                                  # n = tanh(x_n + r ⊙ u)
-            u = saved[k]
-            if b_n is not None:
-                xp.add(recurrent[:, 2 * H:], b_n, out=u)
+    with numpy.errstate(over="ignore"):  # exp(-a) = inf: σ(a) = 0, as it should be
+        for k in range(run.steps):
+            a, h, h_new = gates[k], hs[k], hs[k + 1]
+            xp.matmul(h, w_recurrent, out=recurrent)
+            if one_kernel:
+                cuda_kernels.gru_forward_step(xp, a, recurrent, h, b_n_or_zero, saved[k], h_new)
             else:
-                u[...] = recurrent[:, 2 * H:]
-            xp.multiply(r, u, out=scratch)
-        else:                                            # n = tanh(x_n + v W_hnᵀ + b_hn)
-            xp.multiply(r, h, out=saved[k])
-            xp.matmul(saved[k], w_n_t, out=scratch)
-        n += scratch
-        xp.tanh(n, out=n)
-        xp.subtract(h, n, out=h_new)                     # h' = n + z ⊙ (h - n)
-        h_new *= z
-        h_new += n
-        run.hold_ended(k, h_new, h)
+                rz = a[:, :2 * H]
+                rz += recurrent[:, :2 * H]
+                activate_(xp, rz, stretch[:2 * H], shift[:2 * H])
+                r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+                if reset_after:                          # n = tanh(x_n + r ⊙ u)
+                    u = saved[k]
+                    if b_n is not None:
+                        xp.add(recurrent[:, 2 * H:], b_n, out=u)
+                    else:
+                        u[...] = recurrent[:, 2 * H:]
+                    xp.multiply(r, u, out=scratch)
+                else:                                    # n = tanh(x_n + v W_hnᵀ + b_hn)
+                    xp.multiply(r, h, out=saved[k])
+                    xp.matmul(saved[k], w_n_t, out=scratch)
+                n += scratch
+                xp.tanh(n, out=n)
+                xp.subtract(h, n, out=h_new)             # h' = n + z ⊙ (h - n)
+                h_new *= z
+                h_new += n
+            run.hold_ended(k, h_new, h)
     outputs, finals = run.outputs(hs), (hs[run.steps],)
     if not run.wants_graph(*tensors):
         return run.node(outputs, finals, (), None, "gru_sequence")

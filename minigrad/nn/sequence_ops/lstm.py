@@ -29,6 +29,8 @@ With peepholes (w_ci, w_cf, w_co, each (H,)): aᵢ += w_ci ⊙ c, a_f += w_cf �
 activations, aₒ += w_co ⊙ c' after c' is known; backward adds daₒ ⊙ w_co to dc' and
 daᵢ ⊙ w_ci + da_f ⊙ w_cf to dc, and dw_ci = Σ daᵢ ⊙ c, dw_cf = Σ da_f ⊙ c, dw_co = Σ daₒ ⊙ c'.
 """
+import numpy
+
 from . import cuda_kernels
 from .activations import activate_, gate_scales
 from .unroll import Unroll
@@ -46,9 +48,10 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
     xp, dtype, H = run.xp, run.dtype, h0.shape[-1]
     w_hh = weight_hh.array
     w_c = [w.array for w in peepholes] if peepholes else None
-    # σ(a) = ½ tanh(a/2) + ½: with the σ rows of the weights halved, one tanh over the
-    # whole row of four gates, then ·scale + shift, gives i, f, g, o
-    scale, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "tanh", "sigmoid"))
+    # with the weights' rows scaled, one exp over the whole row of four gates gives
+    # i, f, g, o (see activations.py)
+    scale, stretch, shift = gate_scales(xp, dtype, H, ("sigmoid", "sigmoid", "tanh", "sigmoid"))
+    peep = (scale[:H] * w_c[0], scale[H:2 * H] * w_c[1], scale[3 * H:] * w_c[2]) if w_c else None
     gates = run.project(weight_ih.array * scale[:, None],
                         *(b.array * scale for b in (bias_ih, bias_hh) if b is not None),
                         dtype=dtype)
@@ -57,33 +60,32 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
     recurrent = xp.empty((run.batch, 4 * H), dtype)
     scratch = xp.empty((run.batch, H), dtype)
     one_kernel = cuda_kernels.available(xp) and not w_c  # on the GPU: one kernel per step
-    for k in range(run.steps):
-        a, c, c_new = gates[k], cs[k], cs[k + 1]
-        xp.matmul(hs[k], w_hh_scaled, out=recurrent)
-        if one_kernel:
-            cuda_kernels.lstm_forward_step(xp, a, recurrent, c, c_new, hs[k + 1])
+    with numpy.errstate(over="ignore"):  # exp(-a) = inf: σ(a) = 0, as it should be
+        for k in range(run.steps):
+            a, c, c_new = gates[k], cs[k], cs[k + 1]
+            xp.matmul(hs[k], w_hh_scaled, out=recurrent)
+            if one_kernel:
+                cuda_kernels.lstm_forward_step(xp, a, recurrent, c, c_new, hs[k + 1])
+            else:
+                a += recurrent
+                if w_c:  # o waits for c'
+                    a[:, :H] += peep[0] * c
+                    a[:, H:2 * H] += peep[1] * c
+                    activate_(xp, a[:, :3 * H], stretch[:3 * H], shift[:3 * H])
+                else:
+                    activate_(xp, a, stretch, shift)
+                i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+                xp.multiply(f, c, out=c_new)             # c' = f ⊙ c + i ⊙ g
+                xp.multiply(i, g, out=scratch)
+                c_new += scratch
+                if w_c:
+                    xp.multiply(peep[2], c_new, out=scratch)
+                    o += scratch
+                    activate_(xp, o, stretch[3 * H:], shift[3 * H:])
+                xp.tanh(c_new, out=scratch)              # h' = o ⊙ tanh c'
+                xp.multiply(o, scratch, out=hs[k + 1])
             run.hold_ended(k, hs[k + 1], hs[k])
             run.hold_ended(k, c_new, c)
-            continue
-        a += recurrent
-        if w_c:  # o waits for c'
-            a[:, :H] += (0.5 * w_c[0]) * c
-            a[:, H:2 * H] += (0.5 * w_c[1]) * c
-            activate_(xp, a[:, :3 * H], scale[:3 * H], shift[:3 * H])
-        else:
-            activate_(xp, a, scale, shift)
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        xp.multiply(f, c, out=c_new)                     # c' = f ⊙ c + i ⊙ g
-        xp.multiply(i, g, out=scratch)
-        c_new += scratch
-        if w_c:
-            xp.multiply(0.5 * w_c[2], c_new, out=scratch)
-            o += scratch
-            activate_(xp, o, scale[3 * H:], shift[3 * H:])
-        xp.tanh(c_new, out=scratch)                      # h' = o ⊙ tanh c'
-        xp.multiply(o, scratch, out=hs[k + 1])
-        run.hold_ended(k, hs[k + 1], hs[k])
-        run.hold_ended(k, c_new, c)
     outputs, finals = run.outputs(hs), (hs[run.steps], cs[run.steps])
     if not run.wants_graph(*tensors):
         return run.node(outputs, finals, (), None, "lstm_sequence")

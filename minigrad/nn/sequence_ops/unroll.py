@@ -121,9 +121,16 @@ class Unroll:
         put aside for its backward (zeros where none came), so the outputs' gradient
         arrives as it is, and nothing is copied or padded to join the two."""
         present = tuple(p for p in parents if p is not None)
-        final_grads = {}
+        final_grads, done = {}, []
 
         def backward_present(grad):
+            if done:  # backward works in place on what forward saved, so only once
+                raise RuntimeError(
+                    f"{name}: a fused recurrent layer can be backpropagated once only (its "
+                    f"backward overwrites what it saved); to call backward(retain_graph=True) "
+                    f"again, run the layer with fused=False or inside "
+                    f"minigrad.nn.per_step_graph()")
+            done.append(True)
             d_finals = [final_grads.pop(i, None) for i in range(len(finals))]
             d_finals = [self.xp.zeros_like(f) if d is None else d
                         for d, f in zip(d_finals, finals)]
