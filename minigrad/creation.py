@@ -82,8 +82,8 @@ def _finite(value, name, op):
 def _number(value, name, op):
     if isinstance(value, Tensor) and value.numel() == 1:
         value = value.item()
-    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Number):
-        raise TypeError(f"{op}: {name} must be a number, got {checks.type_name(value)} "
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a real number, got {checks.type_name(value)} "
                         f"{value!r}")
     return value
 

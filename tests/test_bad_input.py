@@ -774,3 +774,9 @@ def test_repeat_interleave_refuses_a_result_no_machine_holds():
     refused(lambda: x.repeat_interleave(1_497_809_631), ValueError, "repeat_interleave",
             "needs about")
     assert x.repeat_interleave(2).shape == (12,)
+
+
+def test_full_refuses_a_complex_fill_value_instead_of_dropping_its_imaginary_part():
+    # found by the Hypothesis test above: NumPy cast 1j to 0.0 with only a warning
+    refused(lambda: minigrad.full((2,), 1j), TypeError, "full", "real number")
+    assert minigrad.full((2,), 1.5).tolist() == [1.5, 1.5]

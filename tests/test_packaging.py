@@ -42,11 +42,11 @@ def test_a_real_install_runs_the_command(tmp_path):
                         ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(source)], capture_output=True, text=True)
-    if install.returncode != 0 and "setuptools" in install.stderr:
-        pytest.skip("setuptools is not installed here to build the package")
+    install = subprocess.run(  # as the README's `pip install .` does, build isolation and all
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+         str(source)], capture_output=True, text=True)
+    if install.returncode != 0 and "No matching distribution" in install.stderr:
+        pytest.skip("no package index reachable here to fetch the build backend")
     assert install.returncode == 0, install.stderr
     # -S: no .pth files, so not the editable install's finder; its dependencies are
     # found in site-packages, added as a plain folder
