@@ -780,3 +780,11 @@ def test_full_refuses_a_complex_fill_value_instead_of_dropping_its_imaginary_par
     # found by the Hypothesis test above: NumPy cast 1j to 0.0 with only a warning
     refused(lambda: minigrad.full((2,), 1j), TypeError, "full", "real number")
     assert minigrad.full((2,), 1.5).tolist() == [1.5, 1.5]
+
+
+def test_tril_and_triu_take_any_diagonal_past_the_edge():
+    # found by the Hypothesis test above: numpy.tril overflowed on -(2**63 - 1)
+    x = minigrad.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.tril(-(2 ** 63 - 1)).tolist() == [[0.0] * 3] * 2
+    assert x.triu(-(2 ** 63 - 1)).tolist() == x.tolist()
+    assert x.tril(10 ** 30).tolist() == x.tolist()

@@ -116,7 +116,7 @@ def narrow(x, dim, start, length):
 def tril(x, diagonal=0):
     """The lower triangle of the last two dimensions: x_ij where j - i <= ``diagonal``,
     else 0.    dL/dx_ij = g_ij on the triangle kept, 0 elsewhere (the tril of g)."""
-    _check_matrix(x, "tril", diagonal)
+    diagonal = _check_matrix(x, "tril", diagonal)
     xp = x.xp
     return from_op(xp.tril(x.array, diagonal), (x,), lambda g: (xp.tril(g, diagonal),),
                    name="tril")
@@ -125,7 +125,7 @@ def tril(x, diagonal=0):
 def triu(x, diagonal=0):
     """The upper triangle of the last two dimensions: x_ij where j - i >= ``diagonal``,
     else 0.    dL/dx = the triu of g."""
-    _check_matrix(x, "triu", diagonal)
+    diagonal = _check_matrix(x, "triu", diagonal)
     xp = x.xp
     return from_op(xp.triu(x.array, diagonal), (x,), lambda g: (xp.triu(g, diagonal),),
                    name="triu")
@@ -137,6 +137,10 @@ def _check_matrix(x, name, diagonal):
                          f"dimensions), got a tensor of shape {x.shape}")
     if not isinstance(diagonal, numbers.Integral):
         raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+    # past the matrix's edge every diagonal keeps the same triangle; NumPy overflows on
+    # one near ±2**63, so it is brought within the edge first
+    rows, cols = x.shape[-2:]
+    return max(min(int(diagonal), cols), -rows)
 
 
 @numpy_names
