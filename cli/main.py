@@ -492,6 +492,10 @@ def plugins(as_json):
 
 from .bench import bench  # noqa: E402 - the command lives in its own file
 main.add_command(bench)
+from .graph import graph  # noqa: E402 - the command lives in its own file
+main.add_command(graph)
+from .inspect_cmd import inspect  # noqa: E402 - the command lives in its own file
+main.add_command(inspect)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,6 +35,7 @@ class GRUCell(StackedGatesCell):
         z = (x_z + h_z).sigmoid()
         n = (x_n + r * h_n).tanh()
         h = (1 - z) * n + z * h
+        self.expose(r=r, z=z, n=n, h=h)  # for `minigrad inspect`; free when off
         return h, (h,)
 
     # The fused path: the whole sequence as one op (minigrad/nn/sequence_ops/gru.py);
@@ -68,6 +69,7 @@ class GRUv3Cell(GRUCell):
         z = (x_z + h_z).sigmoid()
         n = (x_n + F.linear(r * h, self.weight_hh[2 * H:], b_n)).tanh()
         h = (1 - z) * n + z * h
+        self.expose(r=r, z=z, n=n, h=h)  # for `minigrad inspect`; free when off
         return h, (h,)
 
     def fused_sequence(self, inputs, state, reverse, lengths):

@@ -47,6 +47,7 @@ class LSTMCell(StackedGatesCell):
         i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
         c = f * c + i * g
         h = o * c.tanh()
+        self.expose(i=i, f=f, g=g, o=o, c=c, h=h)  # for `minigrad inspect`; free when off
         return h, (h, c)
 
     # The fused path: the whole sequence as one op (minigrad/nn/sequence_ops/lstm.py);

@@ -37,9 +37,11 @@ class PeepholeLSTMCell(LSTMCell):
         i, f, g, o = gates.chunk(4, dim=-1)
         i = (i + self.weight_ci * c).sigmoid()
         f = (f + self.weight_cf * c).sigmoid()
-        c = f * c + i * g.tanh()
+        g = g.tanh()
+        c = f * c + i * g
         o = (o + self.weight_co * c).sigmoid()
         h = o * c.tanh()
+        self.expose(i=i, f=f, g=g, o=o, c=c, h=h)  # for `minigrad inspect`; free when off
         return h, (h, c)
 
     def fused_sequence(self, inputs, state, reverse, lengths):

@@ -45,6 +45,7 @@ class RNNCell(StackedGatesCell):
         (h,) = state
         pre_activation = x_projected + F.linear(h, self.weight_hh, self.bias_hh)
         h = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
+        self.expose(h=h)  # for `minigrad inspect`; free when off
         return h, (h,)
 
 

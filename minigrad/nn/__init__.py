@@ -14,3 +14,4 @@ from .sequence_model import SequenceModel  # noqa: F401
 from . import fused  # noqa: F401
 from . import sequence_ops  # noqa: F401
 from .sequence_ops import per_step_graph  # noqa: F401
+from .recording import inspect_cells  # noqa: F401

@@ -32,6 +32,7 @@ from .. import checks, creation, dtypes
 from .init_schemes import set_recurrent_blocks
 from .module import Module
 from . import init
+from . import recording as _recording
 
 #: The methods that make up the per-step fast path, replacing ``forward`` in the runner.
 FAST_PATH = ("project_inputs", "step")
@@ -96,6 +97,8 @@ class RecurrentCell(Module):
         final state is each sequence's own last step (reading backwards, it starts at
         its own last step)."""
         from .. import ops
+        if _recording.recording_wanted():  # a recorder listens to forward: run it
+            fused = fast = False
         length = inputs.shape[0]
         if length == 0:  # nothing to unroll: no outputs, and the state stays where it was
             return creation.zeros(0, inputs.shape[1], self.hidden_size, dtype=self.dtype,
@@ -140,6 +143,27 @@ class RecurrentCell(Module):
     def has_fused_path(cls):
         """Whether ``fused_sequence`` may stand in for ``forward``, by the same rule."""
         return _agrees(cls, FUSED_PATH, "fused_sequence")
+
+    # ----------------------------------------------------------------- internals
+    def expose(self, name=None, value=None, /, **values):
+        """Name values of ``forward`` worth looking at (gates, states):
+        ``f = self.expose("f", f.sigmoid())`` returns the value unchanged;
+        ``self.expose(i=i, f=f, c=c)`` names several. A no-op (one test) unless a
+        recorder is open, ``with cell.recording() as record:`` or
+        ``with minigrad.nn.inspect_cells() as record:``; then each value is copied, per
+        step, into the record (see ``minigrad.nn.recording``)."""
+        if _recording._active:
+            if name is not None:
+                values = {name: value, **values}
+            for key, item in values.items():
+                _recording.note(self, key, item)
+        return value
+
+    def recording(self):
+        """``with cell.recording() as record:``: what this cell exposes inside the block,
+        ``record[name]`` a list with one array per step (``record.stacked(name)``: one
+        array). Inside, the runner runs ``forward`` at every step (no fused op)."""
+        return _recording.record_cell(self)
 
     # ----------------------------------------------------------------- initialisation
     def recurrent_weights(self):
