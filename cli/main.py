@@ -492,6 +492,8 @@ def plugins(as_json):
 
 from .bench import bench  # noqa: E402 - the command lives in its own file
 main.add_command(bench)
+from .gradflow import gradflow  # noqa: E402 - the command lives in its own file
+main.add_command(gradflow)
 
 
 if __name__ == "__main__":  # pragma: no cover
