@@ -21,8 +21,10 @@ one-layer network, in float64:
 
 The figure for step t is the mean over the batch of the per-sequence norms ‖∂L/∂h_t^(b)‖
 (the Euclidean norm over the hidden units of h, the first state tensor; an LSTM's c is
-not reported). Without a task the inputs are N(0, 1) noise; with one they are the task's
-own batches, and ``after_steps`` trains on them (``minigrad.train``) and measures again.
+not reported). Without a task the inputs are N(0, 1) noise (``random_inputs``); with
+one they are the task's own batches, and ``after_steps`` trains on them
+(``minigrad.train``) and measures again. Each cell's network is built right after
+``minigrad.manual_seed(seed)``, so its weights can be made again outside.
 """
 import math
 from dataclasses import dataclass, field
@@ -158,8 +160,14 @@ def _whole(value, name):
     return _positive(value, name, 0)
 
 
-def _readout(hidden, seed):
-    """w: a random unit vector of ``hidden`` entries, the same for every cell."""
+def random_inputs(length, batch, input_size, seed):
+    """The inputs without a task: N(0, 1) noise of shape (length, batch, input_size)."""
+    return numpy.random.default_rng(seed).normal(size=(length, batch, input_size))
+
+
+def readout(hidden, seed):
+    """w of the last-step loss: a random unit vector of ``hidden`` entries, the same for
+    every cell."""
     w = numpy.random.default_rng(seed + 7_000_003).normal(size=hidden)
     return w / numpy.linalg.norm(w)
 
@@ -189,8 +197,8 @@ def _last_step_norms(layer, inputs, w, run=None):
 
 
 def _without_task(entries, length, hidden, batch, input_size, seed, forget_bias):
-    inputs = numpy.random.default_rng(seed).normal(size=(length, batch, input_size))
-    w = _readout(hidden, seed)
+    inputs = random_inputs(length, batch, input_size, seed)
+    w = readout(hidden, seed)
     flow = GradientFlow(_settings(None, {}, length, hidden, batch, seed, 0, input_size))
     for label, setup in entries:
         random.manual_seed(seed)
@@ -223,7 +231,7 @@ def _with_task(entries, task, task_options, after_steps, hidden, batch, seed, fo
     plans = [training.prepare([setup.factory], task, 1, **options(setup))
              for _, setup in entries]  # every cell checked before any is measured
     data = task.batch(batch, numpy.random.default_rng(seed + 5_000_011))
-    w = _readout(hidden, seed)
+    w = readout(hidden, seed)
     flow = GradientFlow(_settings(task, task_options, task.seq_len, hidden, batch, seed,
                                   after_steps, task.input_size))
     for (label, setup), plan in zip(entries, plans):
