@@ -15,9 +15,6 @@ import click
 
 from minigrad.results import standard_json
 
-from .main import FiniteFloat, NonEmptyPath, TrainingCommand, _split_names, bad_usage
-from .main import parse_task_options
-
 
 def rows_to_show(length, every=None):
     """The steps the table lists: 0, k, 2k, ... and always T - 1 (k chosen so about 16
@@ -48,8 +45,9 @@ def table(flow, every=None):
     return "\n".join(lines)
 
 
-@click.command(cls=TrainingCommand,
-               context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+# cli.main's helpers are imported inside the command: main imports this file at its end,
+# and ``python -m minigrad.cli.main`` would otherwise find main half made.
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--cells", "cells", multiple=True, required=True,
               help="Cells, by comma or repeated; CELL:INIT gives one its own init scheme "
               "(e.g. rnn,lstm,lstm:chrono; see `minigrad cells`).")
@@ -62,11 +60,11 @@ def table(flow, every=None):
 @click.option("--init", default="default", show_default=True,
               help="Init scheme of the cells without CELL:INIT: default (PyTorch's), auto "
               "(each cell's own), chrono, forget-bias, orthogonal, identity, ...")
-@click.option("--forget-bias", type=FiniteFloat(), default=1.0, show_default=True,
+@click.option("--forget-bias", type=float, default=1.0, show_default=True,
               help="The forget-gate bias of the forget-bias scheme.")
 @click.option("--after-steps", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="N", help="With --task: measure again after N Adam steps on it.")
-@click.option("--lr", type=FiniteFloat(min=0, min_open=True), default=1e-2,
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-2,
               show_default=True, help="Learning rate of --after-steps.")
 @click.option("--hidden", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), default=16, show_default=True)
@@ -74,8 +72,7 @@ def table(flow, every=None):
 @click.option("--every", type=click.IntRange(min=1), default=None, metavar="K",
               help="List every K-th step in the table (default: about 16 rows).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("-o", "--output", "plot_path", type=NonEmptyPath(regular_file=True,
-                                                                 dir_okay=False),
+@click.option("-o", "--output", "plot_path", type=click.Path(dir_okay=False),
               default=None, help="Draw the norms on a log scale into this PNG "
               "(needs matplotlib: pip install 'minigrad[plot]').")
 @click.pass_context
@@ -84,7 +81,11 @@ def gradflow(ctx, cells, task, length, init, forget_bias, after_steps, lr, hidde
     """‖∂L/∂h_t‖ at every step t, for each cell: the vanishing gradient, measured."""
     import minigrad
     from minigrad.gradflow_plot import plot
+    from .main import _split_names, bad_usage, parse_task_options
     with bad_usage():  # everything is checked before anything is measured
+        if plot_path is not None and not plot_path.strip():
+            raise ValueError("-o/--output: an empty path names no file; give a path such "
+                             "as gradflow.png, or leave the option out")
         names = _split_names(cells)
         if not names:
             raise ValueError("--cells needs at least one cell name")

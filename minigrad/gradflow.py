@@ -104,6 +104,9 @@ def gradient_flow(cells, task=None, length=None, init="default", after_steps=0, 
     hidden, batch = _positive(hidden, "hidden"), _positive(batch, "batch")
     input_size, seed = _positive(input_size, "input_size"), _whole(seed, "seed")
     after_steps = _whole(after_steps, "after_steps")
+    forget_bias, lr = _finite(forget_bias, "forget_bias"), _finite(lr, "lr")
+    if lr <= 0:
+        raise InvalidRunError(f"lr must be a positive number, got {lr}", "lr")
     if task is None:
         if after_steps:
             raise InvalidRunError("after_steps trains the cells on a task's batches; give a "
@@ -158,6 +161,13 @@ def _positive(value, name, minimum=1):
 
 def _whole(value, name):
     return _positive(value, name, 0)
+
+
+def _finite(value, name):
+    try:
+        return checks.real(value, name)
+    except (TypeError, ValueError) as error:
+        raise InvalidRunError(str(error), name) from None
 
 
 def random_inputs(length, batch, input_size, seed):

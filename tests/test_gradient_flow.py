@@ -222,6 +222,9 @@ def test_without_matplotlib_a_note_says_so_and_the_table_still_prints(tmp_path, 
     (["--cells", "bi-gru"], "--cells: the cell 'bi-gru' runs both ways"),
     (["--cells", "rnn", "--init", "nonsense"], "'nonsense' is not supported"),
     (["--length", "5"], "Missing option '--cells'"),
+    (["--cells", "rnn", "--lr", "nan"], "--lr must be a finite number"),
+    (["--cells", "lstm:forget-bias", "--forget-bias", "inf"], "--forget-bias must be"),
+    (["--cells", "rnn", "-o", ""], "empty path"),
 ])
 def test_bad_input_exits_2_with_one_line(args, words):
     result = invoke("gradflow", *args)
@@ -239,3 +242,12 @@ def test_the_installed_command_prints_the_table():
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[2].split() == ["t", "rnn", "lstm"]
     assert result.stdout.splitlines()[-1].split()[0] == "5"
+
+
+def test_python_m_minigrad_cli_main_has_the_command_too():
+    """main.py imports cli/gradflow.py at its end; run as __main__ that must still work."""
+    result = subprocess.run([sys.executable, "-m", "minigrad.cli.main", "gradflow", "--cells",
+                             "gru", "--length", "3", "--hidden", "2"], capture_output=True,
+                            text=True, env=subprocess_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[2].split() == ["t", "gru"]
