@@ -496,6 +496,8 @@ from .graph import graph  # noqa: E402 - the command lives in its own file
 main.add_command(graph)
 from .inspect_cmd import inspect  # noqa: E402 - the command lives in its own file
 main.add_command(inspect)
+from .gradflow import gradflow  # noqa: E402 - the command lives in its own file
+main.add_command(gradflow)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -64,7 +64,8 @@ class LSTMCell(StackedGatesCell):
     def step(self, x_projected, state):
         h, c = state
         hc = fused.lstm_step(x_projected + F.linear(h, self.weight_hh, self.bias_hh), c)
-        return hc[0], (hc[0], hc[1])
+        h = hc[0]  # one tensor as output and state: a state hook sees the whole ∂L/∂h
+        return h, (h, hc[1])
 
     def init_weights(self, scheme, context):
         if scheme == "chrono":

@@ -69,11 +69,15 @@ class BidirectionalCell(RecurrentCell):
                         "can't run one step at a time; run it in a minigrad.nn.Recurrent")
 
     def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None,
-                         fused=True):
+                         fused=True, on_state=None):
+        """Each direction's cell over ``inputs``; ``on_state(t, state, direction=d)`` is
+        told each step of direction d (0 forwards, 1 backwards), when given."""
+        hooks = ({}, {}) if on_state is None else tuple(
+            {"on_state": lambda t, s, d=d: on_state(t, s, direction=d)} for d in (0, 1))
         forwards, ends_forward = self.forward_cell.forward_sequence(
-            inputs, tuple(s[0] for s in state), reverse, fast, lengths, fused)
+            inputs, tuple(s[0] for s in state), reverse, fast, lengths, fused, **hooks[0])
         backwards, ends_backward = self.reverse_cell.forward_sequence(
-            inputs, tuple(s[1] for s in state), not reverse, fast, lengths, fused)
+            inputs, tuple(s[1] for s in state), not reverse, fast, lengths, fused, **hooks[1])
         final = tuple(ops.stack([f, b]) for f, b in zip(ends_forward, ends_backward))
         return ops.cat([forwards, backwards], dim=2), final
 

@@ -85,7 +85,7 @@ class RecurrentCell(Module):
 
     # ----------------------------------------------------------------- the sequence
     def forward_sequence(self, inputs, state, reverse=False, fast=True, lengths=None,
-                         fused=True):
+                         fused=True, on_state=None):
         """Unroll the cell over ``inputs`` (seq, batch, features) from ``state``, backwards
         in time when ``reverse``; returns (outputs (seq, batch, hidden), final state).
         With ``fused`` it runs the whole sequence as one op where ``has_fused_path()``
@@ -95,7 +95,14 @@ class RecurrentCell(Module):
         ``lengths`` (one int per sequence of the batch) makes sequence b stop after
         ``lengths[b]`` steps: past its end it keeps its state and outputs zeros, so the
         final state is each sequence's own last step (reading backwards, it starts at
-        its own last step)."""
+        its own last step).
+
+        ``on_state(t, state)``, when given, is called after each step t (t indexes
+        ``inputs``, whichever way the loop runs) with the new state: the tuple of tensors
+        the next step reads, so their gradient after ``backward()`` is the whole
+        ∂L/∂state_t, through the recurrence and not only the direct part. The fused path
+        is off then (it holds no per-step tensors); a cell of two directions passes
+        ``direction=`` 0 or 1 as a third argument."""
         from .. import ops
         if _recording.recording_wanted():  # a recorder listens to forward: run it
             fused = fast = False
@@ -103,7 +110,7 @@ class RecurrentCell(Module):
         if length == 0:  # nothing to unroll: no outputs, and the state stays where it was
             return creation.zeros(0, inputs.shape[1], self.hidden_size, dtype=self.dtype,
                                   device=inputs.device), tuple(state)
-        if fused and self.has_fused_path():
+        if fused and on_state is None and self.has_fused_path():
             result = self.fused_sequence(inputs, tuple(state), reverse, lengths)
             if result is not None:
                 return result
@@ -121,6 +128,8 @@ class RecurrentCell(Module):
                                   for new, old in zip(new_state, state))
                 output = ops.where(running[t], output, 0.0)
             outputs[t], state = output, new_state
+            if on_state is not None:
+                on_state(t, state)
         return ops.stack(outputs, dim=0), tuple(state)
 
     def fused_sequence(self, inputs, state, reverse, lengths):

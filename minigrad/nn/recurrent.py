@@ -6,6 +6,7 @@ and runs each over the whole sequence with the cell's ``forward_sequence``; stac
 dropout between layers, initial states and PyTorch's parameter names are done here, so
 a cell only ever writes one time step.
 """
+import contextlib
 import inspect
 
 from .. import checks, memory, ops
@@ -85,6 +86,13 @@ class Recurrent(Module):
     built-in cell as one op (``minigrad.nn.sequence_ops``); False records the plain
     per-step graph, as ``with minigrad.nn.per_step_graph():`` does for every layer.
     Both compute the same numbers.
+
+    Every step's state of every layer and direction can be reached (to see BPTT's
+    gradient at each step): ``register_state_hook(hook)`` has
+    ``hook(layer, direction, t, state)`` called with the state tensors that are in the
+    graph, and ``with layer.record_states() as states:`` keeps them, gradients
+    retained, as ``states[layer][direction][t]``. While either is in place the layer
+    runs the per-step graph (the fused ops hold no per-step tensors).
     """
 
     def __init__(self, cell, input_size, hidden_size, num_layers=1, bias=True,
@@ -106,6 +114,7 @@ class Recurrent(Module):
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.use_fast_path = True
         self.fused = checks.flag(fused, "fused")
+        self._state_hooks = []  # see register_state_hook
         self.layer_cells = []  # one per layer; their parameters are registered below
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.layer_cells[0].directions
@@ -140,6 +149,49 @@ class Recurrent(Module):
                                  f"cell; it supports {', '.join(cell.init_schemes)}")
             cell.init_weights(chosen, context)
 
+    def register_state_hook(self, hook):
+        """Call ``hook(layer, direction, t, state)`` after every step of every layer and
+        direction in each forward: ``state`` is the tuple of tensors the next step reads
+        (``(h,)``; ``(h, c)`` for an LSTM), ``t`` the index of the input it read, and
+        ``direction`` 0, or 1 for the backward direction of a bidirectional layer. The
+        tensors are those of the graph, so ``state[0].retain_grad()`` (or a tensor hook)
+        gives the whole ∂L/∂h_t after ``backward()``. While a hook is registered the
+        layer runs the per-step graph, for any cell. Returns a handle whose
+        ``remove()`` unregisters the hook."""
+        if not callable(hook):
+            raise TypeError(f"a state hook must be callable as hook(layer, direction, t, "
+                            f"state), got {checks.type_name(hook)}")
+        self._state_hooks.append(hook)
+        return _StateHookHandle(self._state_hooks, hook)
+
+    @contextlib.contextmanager
+    def record_states(self, retain_grad=True):
+        """Inside, each forward keeps every step's state: the block's value is a list
+        ``states[layer][direction][t]`` of state tuples (refilled by each forward). With
+        ``retain_grad`` (and gradients on), each state tensor keeps its ``.grad`` after
+        ``backward()``: the full ∂L/∂state_t."""
+        states = []
+
+        def keep(layer, direction, t, state):
+            if (layer, direction, t) == (0, 0, 0):  # the first step of a new forward
+                states.clear()
+            while len(states) <= layer:
+                states.append([[] for _ in range(self.layer_cells[0].directions)])
+            steps = states[layer][direction]
+            while len(steps) <= t:
+                steps.append(None)
+            if retain_grad:
+                for tensor in state:
+                    if tensor.requires_grad:
+                        tensor.retain_grad()
+            steps[t] = tuple(state)
+
+        handle = self.register_state_hook(keep)
+        try:
+            yield states
+        finally:
+            handle.remove()
+
     def forward(self, input, state=None):  # noqa: A002 - PyTorch's name
         if isinstance(input, PackedSequence):  # sequences of different lengths
             padded, lengths = pad_packed_sequence(input)
@@ -166,16 +218,27 @@ class Recurrent(Module):
         starts = self._split_state(state, batch)
         finals = []
         layer_input = input
-        fused = self.fused and not per_step_graph_wanted()
+        fused = self.fused and not per_step_graph_wanted() and not self._state_hooks
         for layer, cell in enumerate(self.layer_cells):
             start = starts[layer] if starts else cell.initial_state(batch)
+            hooked = {"on_state": self._on_state(layer)} if self._state_hooks else {}
             layer_input, final = cell.forward_sequence(layer_input, start,
                                                        fast=self.use_fast_path, lengths=lengths,
-                                                       fused=fused)
+                                                       fused=fused, **hooked)
             finals.append(final if cell.directions > 1 else tuple(s.unsqueeze(0) for s in final))
             if self.dropout and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
         return layer_input, tuple(ops.cat(parts, dim=0) for parts in zip(*finals))
+
+    def _on_state(self, layer):
+        """The ``on_state`` callback of one layer's cell: every registered hook, told the
+        layer too."""
+        hooks = tuple(self._state_hooks)
+
+        def on_state(t, state, direction=0):
+            for hook in hooks:
+                hook(layer, direction, t, state)
+        return on_state
 
     def _split_state(self, state, batch):
         """A user's initial state -> each layer's cell state (for a bidirectional layer,
@@ -211,3 +274,15 @@ class Recurrent(Module):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         return text
+
+
+class _StateHookHandle:
+    """What ``register_state_hook`` returns: ``remove()`` unregisters the hook (twice is
+    harmless)."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
