@@ -91,3 +91,23 @@ def test_minigrad_compare_runs_it():
     data = json.loads(result.stdout)
     assert [r["cell"] for r in data["results"]] == ["gru-simple", "gru"]
     assert all(r["error"] is None and r["steps"] == 4 for r in data["results"])
+
+
+def test_the_console_script_trains_gru_simple_and_keeps_its_grad_norm(tmp_path):
+    """Once as a user would run it: the installed ``minigrad`` command, a real process."""
+    import csv
+    import subprocess
+
+    from commands import console_script, subprocess_env
+
+    out = tmp_path / "run"
+    completed = subprocess.run(
+        [console_script(), "compare", "--cells", "gru-simple", "--task", "copy", "--length",
+         "1", "--delay", "2", "--steps", "6", "--eval-every", "3", "--hidden", "6",
+         "--clip", "0", "--out", str(out), "--quiet"],
+        capture_output=True, text=True, timeout=120, env=subprocess_env())
+    assert completed.returncode == 0, completed.stderr
+    with open(out / "curves.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["step"], r["cell"]) for r in rows] == [("3", "gru-simple"), ("6", "gru-simple")]
+    assert all(float(r["grad_norm"]) > 0 for r in rows)
