@@ -546,15 +546,16 @@ def _steps(model, optimizer, generators, task, config, result, callback, stop, s
         optimizer.zero_grad()
         loss.backward()
         # the global gradient norm ‖∇L‖ before clipping, kept for the learning curve
+        logged = step % config.eval_every == 0 or step == config.steps
         if config.clip:
             norm = clip_grad_norm_(model.parameters(), config.clip)
-        else:
+        elif logged:
             norm = grad_norm(model.parameters())
         optimizer.step()
         result.steps = step
         if callback is not None:
             callback(step, loss_value)
-        if step % config.eval_every == 0 or step == config.steps:
+        if logged:
             result.final_loss, result.score = evaluate(model, task, config, eval_rng)
             result.curve.append({"step": step, "loss": result.final_loss, "score": result.score,
                                  "grad_norm": norm.item()})
