@@ -62,6 +62,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 BUILTIN_PLUGINS = (
     "minigrad.plugins.rnn",
     "minigrad.plugins.gru",
+    "minigrad.plugins.gru_simple",
     "minigrad.plugins.lstm",
     "minigrad.plugins.peephole_lstm",
     "minigrad.plugins.bidirectional",

@@ -3,7 +3,8 @@
     runs/copy/
       results.json   who wrote it, the command, the settings, every finished run (with its
                      learning curve), the run that was interrupted, and the summary
-      curves.csv     step, cell, seed, loss, score: one row per evaluation
+      curves.csv     step, cell, seed, loss, score, grad_norm: one row per evaluation
+                     (grad_norm: that step's global gradient norm, before clipping)
       curves.png     the learning curves (drawn at the end, when matplotlib is installed)
       checkpoints/   the runs in progress, with ``checkpoint_every``
 
@@ -287,11 +288,12 @@ def read_settings(path):
 def _curves_csv(comparison):
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(["step", "cell", "seed", "loss", "score"])
+    writer.writerow(["step", "cell", "seed", "loss", "score", "grad_norm"])
     for result in comparison.results:
         for point in result.curve:
             writer.writerow([point["step"], result.cell, result.seed,
-                             _csv_number(point["loss"]), _csv_number(point["score"])])
+                             _csv_number(point["loss"]), _csv_number(point["score"]),
+                             _csv_number(point.get("grad_norm", math.nan))])
     return text.getvalue().encode()
 
 

@@ -80,7 +80,8 @@ def restore(checkpoint, model, optimizer, generators, result, where="the checkpo
                               f"{error}", "resume_from") from None
     result.final_loss, result.score = _number(result.final_loss), _number(result.score)
     result.curve = [{"step": point["step"], "loss": _number(point["loss"]),
-                     "score": _number(point["score"])} for point in result.curve]
+                     "score": _number(point["score"]),
+                     "grad_norm": _number(point.get("grad_norm"))} for point in result.curve]
     return step
 
 

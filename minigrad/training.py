@@ -34,7 +34,7 @@ from . import creation, grad_mode, optim, random, run_checkpoint
 from .cell_setup import CellSetup, InvalidRunError, setup_cells
 from .divergence import non_finite_loss
 from .nn import SequenceModel
-from .nn.utils import clip_grad_norm_
+from .nn.utils import clip_grad_norm_, grad_norm
 from .plugin_manager import get_task, tasks
 from .results import ResultsFolder, SettingsMismatch, json_ready
 from .results import setting_differences
@@ -60,7 +60,9 @@ class RunResult:
     seconds: float
     ms_per_step: float
     error: Optional[str] = None
-    curve: List[dict] = field(default_factory=list)  # {"step", "loss", "score"} per evaluation
+    # {"step", "loss", "score", "grad_norm"} per evaluation; grad_norm is that step's
+    # global gradient norm before clipping (NaN in files written before it was kept)
+    curve: List[dict] = field(default_factory=list)
     # stopped before its end (by ``stop()`` or Ctrl-C): such a run is listed apart, in
     # ``Comparison.interrupted``, so its rows need no key for it
     interrupted: bool = field(default=False, repr=False)
@@ -83,13 +85,18 @@ class RunResult:
         values = {name: row[name] for name in names if name in row}
         for name in ("final_loss", "baseline_loss", "score"):
             values[name] = _float(values[name])
-        values["curve"] = [{"step": point["step"], "loss": _float(point["loss"]),
-                            "score": _float(point["score"])} for point in row.get("curve", [])]
+        values["curve"] = [curve_point(point) for point in row.get("curve", [])]
         return cls(**values)
 
 
 def _float(value):
     return math.nan if value is None else float(value)
+
+
+def curve_point(point):
+    """A point of a learning curve read back from JSON (null: not a finite number)."""
+    return {"step": point["step"], "loss": _float(point["loss"]),
+            "score": _float(point["score"]), "grad_norm": _float(point.get("grad_norm"))}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -538,15 +545,20 @@ def _steps(model, optimizer, generators, task, config, result, callback, stop, s
             break
         optimizer.zero_grad()
         loss.backward()
+        # the global gradient norm ‖∇L‖ before clipping, kept for the learning curve
+        logged = step % config.eval_every == 0 or step == config.steps
         if config.clip:
-            clip_grad_norm_(model.parameters(), config.clip)
+            norm = clip_grad_norm_(model.parameters(), config.clip)
+        elif logged:
+            norm = grad_norm(model.parameters())
         optimizer.step()
         result.steps = step
         if callback is not None:
             callback(step, loss_value)
-        if step % config.eval_every == 0 or step == config.steps:
+        if logged:
             result.final_loss, result.score = evaluate(model, task, config, eval_rng)
-            result.curve.append({"step": step, "loss": result.final_loss, "score": result.score})
+            result.curve.append({"step": step, "loss": result.final_loss, "score": result.score,
+                                 "grad_norm": norm.item()})
             if task.solved(result.final_loss, result.score):
                 result.solved = True
                 result.steps_to_solve = result.steps_to_solve or step

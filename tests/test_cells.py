@@ -19,7 +19,7 @@ from minigrad import nn
 from minigrad import plugin_manager as pm
 from minigrad.nn import Parameter, Recurrent, RecurrentCell
 
-BUILTIN_CELLS = ["rnn", "rnn-relu", "gru", "gru-v3", "lstm", "peephole-lstm"]
+BUILTIN_CELLS = ["rnn", "rnn-relu", "gru", "gru-v3", "gru-simple", "lstm", "peephole-lstm"]
 FUSED_CELLS = {"rnn", "rnn-relu", "gru", "lstm"}  # the ones with project_inputs/step
 TWO_PART_STATE = {"lstm", "peephole-lstm"}  # state (h, c)
 

@@ -263,7 +263,7 @@ def test_out_writes_results_and_curves(tmp_path):
     assert len(results["results"]) == 4
     with open(out / "curves.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["step", "cell", "seed", "loss", "score"]
+    assert rows[0] == ["step", "cell", "seed", "loss", "score", "grad_norm"]
     points = {(int(r[0]), r[1], int(r[2])) for r in rows[1:]}
     assert points == {(step, cell, seed) for step in (10, 20) for cell in ("rnn", "gru")
                       for seed in (0, 1)}

@@ -96,11 +96,11 @@ def test_disabling_the_minigrad_distribution_keeps_the_essentials_only():
         "MINIGRAD_DISABLE_PLUGINS names 'minigrad', which includes the essential plugins "
         "rnn, gru, lstm (minigrad.nn.RNN and RNNCell, minigrad.nn.GRU and GRUCell, "
         "minigrad.nn.LSTM and LSTMCell stand on them); they stay loaded.")
-    assert "Disabled: peephole_lstm, bidirectional, tasks." in message
+    assert "Disabled: gru_simple, peephole_lstm, bidirectional, tasks." in message
     assert {name: s[:2] for name, s in result["status"].items()} == {
         "rnn": ["loaded", True], "gru": ["loaded", True], "lstm": ["loaded", True],
-        "peephole_lstm": ["disabled", False], "bidirectional": ["disabled", False],
-        "tasks": ["disabled", False]}
+        "gru_simple": ["disabled", False], "peephole_lstm": ["disabled", False],
+        "bidirectional": ["disabled", False], "tasks": ["disabled", False]}
     assert result["cells"] == ["gru", "gru-v3", "lstm", "rnn", "rnn-relu"]
 
 

@@ -36,7 +36,7 @@ except ImportError:  # Python < 3.11: pytest itself depends on tomli there
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "minigrad-mgu"
 PAGE = ROOT / "docs" / "writing-a-cell-plugin.md"
-BUILTIN_CELLS = {"rnn", "rnn-relu", "gru", "gru-v3", "lstm", "peephole-lstm"}
+BUILTIN_CELLS = {"rnn", "rnn-relu", "gru", "gru-v3", "gru-simple", "lstm", "peephole-lstm"}
 
 # A copy task small enough to train in about a second. Only the options the task declares
 # are passed (see tiny_task_options); the rest keep their defaults.

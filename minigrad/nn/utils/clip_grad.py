@@ -34,8 +34,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return tensor(0.0)
     xp = get_array_module(grads[0])
-    norms = xp.stack([_vector_norm(xp, g, norm_type) for g in grads])
-    total_norm = _vector_norm(xp, norms, norm_type)
+    total_norm = _total_norm(xp, grads, norm_type)
     if error_if_nonfinite and not math.isfinite(float(total_norm)):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is "
                            f"{float(total_norm)}, so they can't be clipped; pass "
@@ -45,6 +44,23 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for g in grads:
             g *= coef.astype(g.dtype)
     return Tensor(total_norm)
+
+
+def grad_norm(parameters, norm_type=2.0):
+    """The joint ``norm_type``-norm of all gradients, as ``clip_grad_norm_`` measures it,
+    leaving the gradients as they are (a 0-d Tensor; 0 when no parameter has a gradient).
+    Training records it at every logged step, before any clipping."""
+    grads = [p.grad.array for p in _as_list(parameters) if p.grad is not None]
+    if not grads:
+        return tensor(0.0)
+    return Tensor(_total_norm(get_array_module(grads[0]), grads, float(norm_type)))
+
+
+def _total_norm(xp, grads, norm_type):
+    """‖(‖g_1‖, ‖g_2‖, ...)‖: the norm of the per-gradient norms, which equals the norm
+    of all gradients joined into one vector."""
+    norms = xp.stack([_vector_norm(xp, g, norm_type) for g in grads])
+    return _vector_norm(xp, norms, norm_type)
 
 
 def clip_grad_value_(parameters, clip_value):
