@@ -788,3 +788,10 @@ def test_tril_and_triu_take_any_diagonal_past_the_edge():
     assert x.tril(-(2 ** 63 - 1)).tolist() == [[0.0] * 3] * 2
     assert x.triu(-(2 ** 63 - 1)).tolist() == x.tolist()
     assert x.tril(10 ** 30).tolist() == x.tolist()
+
+
+def test_clamp_refuses_a_complex_bound():
+    # found by the Hypothesis test above: NumPy dropped the imaginary part with a warning
+    x = minigrad.tensor([1.0, 5.0])
+    refused(lambda: x.clamp(min=1j), TypeError, "clamp", "real")
+    assert x.clamp(max=2).tolist() == [1.0, 2.0]

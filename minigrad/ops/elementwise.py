@@ -90,8 +90,12 @@ def _bound(value, x, name):
             raise ValueError(f"clamp: {name} is a tensor that requires grad, but clamp's "
                              f"bounds are constants; use maximum/minimum for a gradient "
                              f"that reaches them")
-        return value.array
-    return numeric_array(x.xp, value, f"clamp: {name}")
+        bound = value.array
+    else:
+        bound = numeric_array(x.xp, value, f"clamp: {name}")
+    if bound.dtype.kind == "c":  # clip would drop the imaginary part with only a warning
+        raise TypeError(f"clamp: {name} must be real, got the complex {value!r}")
+    return bound
 
 
 def maximum(a, b):
