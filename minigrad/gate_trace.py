@@ -17,6 +17,7 @@ import numpy
 
 from . import creation, grad_mode, random
 from .cell_setup import InvalidRunError
+from .pictures import MISSING, pyplot_or_none, save_png
 
 
 @dataclass
@@ -136,13 +137,9 @@ def draw(trace, path):
     """``path`` (a .png): one panel per exposed value against the step, the mean over
     units bold and the first ``UNITS_DRAWN`` units thin. Returns the note to show: what
     was written, or why nothing was (matplotlib not installed)."""
-    try:
-        import matplotlib
-    except ImportError:
-        return (f"{path} not drawn: matplotlib is not installed (pip install "
-                f"'minigrad[plot]'); the table and --json hold the same values")
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    pyplot = pyplot_or_none()
+    if pyplot is None:
+        return f"{path} not drawn: {MISSING}; the table and --json hold the same values"
     names = list(trace.values)
     figure, axes = pyplot.subplots(len(names), 1, sharex=True, squeeze=False,
                                    figsize=(8, 1.4 * len(names) + 1))
@@ -159,6 +156,4 @@ def draw(trace, path):
                          f"single units")
     axes[-1, 0].set_xlabel("time step")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
-    return f"wrote {path}"
+    return save_png(pyplot, figure, path, dpi=100)

@@ -1,23 +1,15 @@
 """The picture of a gradient flow: ‖∂L/∂h_t‖ against t on a log scale, one line per
 series, so an exponential decay reads as a straight line. Needs matplotlib (the
 ``minigrad[plot]`` extra); without it nothing is drawn and a note says so."""
-import io
-
-from .results import describe_os_error, write_atomically
-
-MISSING = ("not drawn: matplotlib is not installed (pip install 'minigrad[plot]'); "
-           "the numbers are all in the table and in --json")
+from .pictures import MISSING, pyplot_or_none, save_png
 
 
 def plot(flow, path):
     """Draw ``flow`` (a ``GradientFlow``) as a PNG at ``path``; returns a one-line note:
     what was written, or why nothing was."""
-    try:
-        import matplotlib
-    except ImportError:
-        return f"{path} {MISSING}"
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    pyplot = pyplot_or_none()
+    if pyplot is None:
+        return f"{path} not drawn: {MISSING}; the numbers are all in the table and in --json"
     settings = flow.settings
     figure, axes = pyplot.subplots(figsize=(7, 4.5))
     for series in flow.series:
@@ -32,11 +24,4 @@ def plot(flow, path):
                    f"H = {settings['hidden']}")
     axes.legend()
     figure.tight_layout()
-    picture = io.BytesIO()
-    figure.savefig(picture, format="png", dpi=120)
-    pyplot.close(figure)
-    try:
-        write_atomically(path, picture.getvalue())
-    except OSError as error:
-        return f"{path} not drawn: could not write it: {describe_os_error(error)}"
-    return f"wrote {path}"
+    return save_png(pyplot, figure, path)

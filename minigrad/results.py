@@ -304,13 +304,10 @@ def _csv_number(value):
 def draw_curves(comparison, path):
     """curves.png: each cell's held-out loss against the step (every seed in the cell's
     colour), and the memoryless baseline. Returns notes to show."""
-    try:
-        import matplotlib
-    except ImportError:
-        return ["curves.png not drawn: matplotlib is not installed "
-                "(pip install 'minigrad[plot]')"]
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from .pictures import MISSING, pyplot_or_none, save_png  # pictures imports this module
+    pyplot = pyplot_or_none()
+    if pyplot is None:
+        return [f"curves.png not drawn: {MISSING}"]
     figure, axes = pyplot.subplots(figsize=(7, 4.5))
     colours = {}
     for result in comparison.results:
@@ -327,14 +324,7 @@ def draw_curves(comparison, path):
     axes.set_title(f"task {comparison.task['name']}")
     axes.legend()
     figure.tight_layout()
-    picture = io.BytesIO()
-    figure.savefig(picture, format="png", dpi=120)
-    pyplot.close(figure)
-    try:
-        write_atomically(path, picture.getvalue())
-    except OSError as error:
-        return [f"curves.png not drawn: could not write {path}: {describe_os_error(error)}"]
-    return [f"wrote {path}"]
+    return [save_png(pyplot, figure, path)]
 
 
 # ----------------------------------------------------------- comparing settings

@@ -10,6 +10,8 @@ import minigrad
 from minigrad import backend
 from minigrad import plugin_manager as pm
 
+from fake_plugins import plugin_with_cell
+
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_GPU = backend.gpu_available()
 
@@ -68,21 +70,6 @@ def real_registry(monkeypatch):
 @pytest.fixture
 def nan_plugin(monkeypatch):
     """A plugin registering the cell ``nan-cell`` (tests/nan_cell.py), loaded like any other."""
-    import sys
-    import types
-
     from nan_cell import NaNAfterCell
-
-    module = types.ModuleType("fake_nan_plugin")
-
-    @minigrad.hookimpl
-    def minigrad_register_cells(register):
-        register("nan-cell", NaNAfterCell, description="turns NaN after 8 steps")
-
-    module.minigrad_register_cells = minigrad_register_cells
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(pm, "BUILTIN_PLUGINS", pm.BUILTIN_PLUGINS + (module.__name__,))
-    pm.reset()
-    yield
-    monkeypatch.undo()
-    pm.reset()
+    yield from plugin_with_cell(monkeypatch, "nan-cell", NaNAfterCell,
+                                "turns NaN after 8 steps")

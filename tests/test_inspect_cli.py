@@ -5,17 +5,16 @@ import importlib.util
 import json
 import subprocess
 import sys
-import types
 
 import numpy
 import pytest
 
 import minigrad
-import minigrad.plugin_manager as pm
 from minigrad.gate_trace import trace_gates
 from minigrad.nn import Parameter, RecurrentCell
 
 from commands import console_script, invoke, subprocess_env
+from fake_plugins import plugin_with_cell
 from test_cell_recording import gru_by_hand, lstm_by_hand
 
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -78,19 +77,7 @@ class Leaky(RecurrentCell):
 
 @pytest.fixture
 def leaky_plugin(monkeypatch):
-    module = types.ModuleType("fake_leaky_plugin")
-
-    @minigrad.hookimpl
-    def minigrad_register_cells(register):
-        register("leaky", Leaky, description="a leaky unit exposing its leak")
-
-    module.minigrad_register_cells = minigrad_register_cells
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(pm, "BUILTIN_PLUGINS", pm.BUILTIN_PLUGINS + (module.__name__,))
-    pm.reset()
-    yield
-    monkeypatch.undo()
-    pm.reset()
+    yield from plugin_with_cell(monkeypatch, "leaky", Leaky, "a leaky unit exposing its leak")
 
 
 def test_a_third_party_cell_shows_what_it_exposes(leaky_plugin):
