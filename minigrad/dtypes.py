@@ -42,9 +42,13 @@ def resolve(dtype):
     if isinstance(getattr(dtype, "dtype", None), numpy.dtype):
         return dtype.dtype  # a tensor type (minigrad.LongTensor)
     try:
-        return numpy.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}: use e.g. minigrad.float32, 'float64' or 'int64'") from None
+        resolved = numpy.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):  # NumPy parses some strings (',') as specs
+        resolved = None
+    if resolved is None or resolved.kind not in "biufc":  # records, text, objects: no tensor
+        raise TypeError(f"unknown dtype {dtype!r}: use e.g. minigrad.float32, 'float64' or "
+                        f"'int64'")
+    return resolved
 
 
 def tensor_type_name(dtype):

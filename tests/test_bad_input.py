@@ -795,3 +795,9 @@ def test_clamp_refuses_a_complex_bound():
     x = minigrad.tensor([1.0, 5.0])
     refused(lambda: x.clamp(min=1j), TypeError, "clamp", "real")
     assert x.clamp(max=2).tolist() == [1.0, 2.0]
+
+
+def test_a_dtype_numpy_cannot_parse_is_an_unknown_dtype():
+    # found by the Hypothesis test of layers: numpy.dtype(',') raises SyntaxError
+    refused(lambda: nn.LSTM(3, 4, dtype=","), TypeError, "unknown dtype")
+    refused(lambda: minigrad.zeros(2, dtype="(2,3)f4,"), TypeError, "unknown dtype")
