@@ -69,6 +69,34 @@ def test_gradcheck_catches_a_broken_bridge():
     assert not gradcheck(loss, encoder_weights, raise_exception=False)
 
 
+def test_two_layers_and_float_vectors_as_the_source_pass_gradcheck():
+    minigrad.manual_seed(2)
+    model = Seq2Seq("lstm", "gru", 3, 4, 2, num_layers=2, dtype=minigrad.float64)
+    source = minigrad.tensor(np.random.default_rng(3).standard_normal((3, 2, 3)),
+                             dtype=minigrad.float64, requires_grad=True)
+    _, target_in, target = tiny_batch(np.random.default_rng(4), 3, 4)
+
+    def loss(source, *_):
+        return F.cross_entropy(model(source, target_in).reshape(-1, 4), target.reshape(-1))
+
+    assert gradcheck(loss, [source, *model.parameters()])
+
+
+def test_the_fused_and_the_per_step_graph_give_the_same_numbers():
+    source, target_in, target = tiny_batch(np.random.default_rng(6), 4, 5, 5, 4, 3)
+    results = []
+    for fused in (True, False):
+        minigrad.manual_seed(7)
+        model = Seq2Seq("lstm", "lstm", 4, 5, 6, fused=fused, dtype=minigrad.float64)
+        loss = F.cross_entropy(model(source, target_in).reshape(-1, 5), target.reshape(-1))
+        loss.backward()
+        results.append((loss.item(), [p.grad.numpy() for p in model.parameters()]))
+    (fused_loss, fused_grads), (plain_loss, plain_grads) = results
+    assert fused_loss == pytest.approx(plain_loss, abs=1e-12)
+    for a, b in zip(fused_grads, plain_grads):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
 # ------------------------------------------------------------- against hand loops
 def hand_decoder_step(model, token, state):
     """One decoder step written out: e(token) one-hot, the cell's forward, the head."""
@@ -234,6 +262,7 @@ def test_unknown_cell_names_the_valid_ones():
     (lambda m: m(tokens(np.zeros((0, 2))), tokens([[0, 1]])), "source is empty"),
     (lambda m: m.greedy_decode(tokens([[0, 1]]), 7, 3), r"start_token.*\[0, output_size=4\)"),
     (lambda m: m.greedy_decode(tokens([[0, 1]]), 0, -1), "max_length"),
+    (lambda m: m.decode_step(tokens([[1]]), None), r"token must be a Tensor of \(batch,\)"),
 ])
 def test_bad_input_is_answered_clearly(call, message):
     model = Seq2Seq("lstm", "lstm", 3, 4, 5)

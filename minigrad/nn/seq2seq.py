@@ -98,8 +98,10 @@ class Seq2Seq(Module):
     def decode_step(self, token, state):
         """One decoder step: tokens (batch,) and the decoder state -> (logits (batch,
         output_size), the new state)."""
-        inputs = self._target_inputs(token.unsqueeze(0) if isinstance(token, Tensor)
-                                     else token, "token")
+        if not isinstance(token, Tensor) or token.ndim != 1:
+            raise TypeError(f"Seq2Seq.decode_step: token must be a Tensor of (batch,) integer "
+                            f"tokens, got {checks.describe(token)}")
+        inputs = self._target_inputs(token.unsqueeze(0), "token")
         output, state = self.decoder(inputs, state)
         return self.head(output[0]), state
 
