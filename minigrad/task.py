@@ -56,6 +56,11 @@ class Task:
         """A fresh ``Batch`` drawn from ``rng`` (a ``numpy.random.Generator``)."""
         raise NotImplementedError
 
+    def eval_batch(self, batch_size, rng):
+        """A fresh held-out ``Batch`` for evaluation; a task with no fixed data (every
+        synthetic one) draws it as ``batch`` does."""
+        return self.batch(batch_size, rng)
+
     def loss(self, outputs, batch):
         """The training loss (a scalar Tensor) of ``outputs`` (seq, batch, output_size)."""
         raise NotImplementedError
@@ -67,6 +72,11 @@ class Task:
     def baseline(self):
         """The loss of the best predictor with no memory of the inputs."""
         raise NotImplementedError
+
+    def references(self):
+        """Figures to read a result beside (e.g. a text's n-gram perplexities), as a dict
+        of names to numbers; none by default."""
+        return {}
 
     def solved(self, loss, score):
         """Whether a run with this held-out loss and score has solved the task."""

@@ -141,12 +141,13 @@ def build_model(cell, task, config):
 
 
 def evaluate(model, task, config, rng):
-    """Mean loss and score over ``config.eval_batches`` fresh batches, without a graph."""
+    """Mean loss and score over ``config.eval_batches`` fresh held-out batches
+    (``task.eval_batch``), without a graph."""
     losses, scores = [], []
     model.eval()
     with grad_mode.no_grad():
         for _ in range(config.eval_batches):
-            batch = task.batch(config.batch, rng)
+            batch = getattr(task, "eval_batch", task.batch)(config.batch, rng)
             outputs = model(_to_tensor(batch.inputs, config))
             losses.append(task.loss(outputs, batch).item())
             scores.append(task.metric(outputs, batch))
@@ -316,6 +317,9 @@ class Plan:
         task_info = {"name": getattr(self.task, "name", type(self.task).__name__),
                      **self.task.settings(), "baseline_loss": float(self.task.baseline()),
                      "metric": self.task.metric_name}
+        references = getattr(self.task, "references", dict)()
+        if references:
+            task_info["references"] = references
         config = asdict(self.config)
         config["cells"] = {c.name: {"init": c.init, "options": c.options} for c in self.cells}
         return Comparison(task=task_info, config=config, results=list(results))

@@ -52,6 +52,8 @@ def test_a_real_install_runs_the_command(tmp_path):
     # found in site-packages, added as a plain folder
     code = ("import sys; sys.path[:0] = sys.argv[1:]; import minigrad; "
             "assert minigrad.__file__.startswith(sys.argv[1]), minigrad.__file__; "
+            "from minigrad.plugins.tasks.text import shipped_text; "  # package data too
+            "assert len(shipped_text()) > 10000; "
             "from minigrad.cli.main import main; main(['cells'])")
     done = subprocess.run([sys.executable, "-S", "-c", code, str(target),
                            sysconfig.get_paths()["purelib"]],

@@ -12,9 +12,10 @@ from .embedded_reber import EmbeddedReberTask
 from .lookahead import LookaheadTask
 from .selective_copy import SelectiveCopyTask
 from .temporal_order import TemporalOrderTask
+from .text import TextTask
 
 TASKS = (CopyTask, AddingTask, EmbeddedReberTask, TemporalOrderTask, SelectiveCopyTask,
-         AssociativeRecallTask, LookaheadTask)
+         AssociativeRecallTask, LookaheadTask, TextTask)
 
 __all__ = [task.__name__ for task in TASKS] + ["TASKS"]
 
@@ -29,3 +30,4 @@ def minigrad_register_tasks(register):
     register("associative-recall", AssociativeRecallTask,
              description=AssociativeRecallTask.description)
     register("lookahead", LookaheadTask, description=LookaheadTask.description)
+    register("text", TextTask, description=TextTask.description)

@@ -1,0 +1,147 @@
+"""The text task: predict the next character or word of a text (a language model)."""
+import importlib.resources
+import math
+
+import numpy
+
+from minigrad.task import Batch, Option, Task
+from minigrad.vocabulary import LEVELS, Vocabulary, tokenize
+
+from . import ngram
+from .common import check_batch_size, check_outputs, generator, one_hot
+from .common import masked_cross_entropy
+
+SHIPPED_TEXT = "data/minigrad_corpus.txt"
+HELD_OUT = 0.1  # the share of the tokens, at the end of the text, that is held out
+
+
+def shipped_text():
+    """The text that ships with minigrad (original to the project, under its licence)."""
+    return importlib.resources.files(__package__).joinpath(SHIPPED_TEXT).read_text("utf-8")
+
+
+def read_text(path):
+    """The UTF-8 text of the file ``path``, or a ValueError that says what is wrong."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except FileNotFoundError:
+        raise ValueError(f"task 'text': --file {path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"task 'text': --file {path} is a folder; give a text file") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"task 'text': --file {path} is not UTF-8 text (byte {error.start} "
+                         f"cannot be decoded); save it as UTF-8") from None
+    except OSError as error:
+        raise ValueError(f"task 'text': --file {path} cannot be read: "
+                         f"{error.strerror or error}") from None
+
+
+class TextTask(Task):
+    """Next-token prediction on a text, at the level of characters or of words.
+
+    **Definition.** The text is cut into tokens (``--level char``: characters; ``word``:
+    words and punctuation marks), each non-empty line ending in ``<EOS>``; the first 90 %
+    of the tokens are the training split, the last 10 % the held-out split. The
+    vocabulary is the ``--vocab`` most frequent tokens of the training split, plus
+    ``<UNK>`` (every other token) and ``<EOS>``. A sequence is a window of ``--length``
+    consecutive tokens from a random place in a split, one-hot over the vocabulary; the
+    target at each step is the token that follows. The loss is the mean cross-entropy
+    over every step; training windows come from the training split, evaluation windows
+    from the held-out split.
+
+    **Metric:** perplexity, exp(mean -ln p(next token)), of each held-out batch (lower is
+    better); ``loss / ln 2`` is the bits per token (per character at char level).
+
+    **Baseline:** the cross-entropy on the held-out split of the unigram model of the
+    training split (add-one smoothed): the best a model with no memory does.
+    ``references()`` adds the bigram model's, which a model beats only by using more
+    than the last token.
+
+    **Solved:** a held-out loss below the cross-entropy of both the unigram and the bigram
+    model (a perplexity below the better of the two; on a small text at word level the
+    smoothed bigram can be the worse one).
+
+    **Source:** next-token prediction as in Elman (1990), "Finding Structure in Time",
+    and Mikolov et al. (2010), "Recurrent neural network based language model"; the
+    shipped text is original to minigrad (docs/tasks.md).
+    """
+
+    name = "text"
+    description = "predict the next character or word of a text (perplexity)"
+    source = "Elman 1990; Mikolov et al. 2010, recurrent neural network language model"
+    options = (
+        Option("level", "char", help="tokens: characters or words", type=str, choices=LEVELS),
+        Option("file", None, help="a UTF-8 text file to train on (default: the shipped text)",
+               type=str),
+        Option("vocab", 1000, help="keep the N most frequent tokens, the rest is <UNK>", min=1),
+        Option("length", 32, help="tokens in a training window", min=1),
+    )
+    metric_name = "perplexity"
+    higher_is_better = False
+
+    def __init__(self, **values):
+        super().__init__(**values)
+        text = shipped_text() if self.file is None else read_text(self.file)
+        where = "the shipped text" if self.file is None else f"--file {self.file}"
+        tokens = tokenize(text, self.level)
+        if not tokens:
+            raise ValueError(f"task 'text': {where} holds no text (only blank lines or "
+                             f"nothing at all)")
+        cut = int(len(tokens) * (1 - HELD_OUT))
+        self.vocabulary = Vocabulary.build(tokens[:cut], self.vocab, self.level)
+        self.train_ids = numpy.array(self.vocabulary.encode(tokens[:cut]), dtype=numpy.int64)
+        self.held_ids = numpy.array(self.vocabulary.encode(tokens[cut:]), dtype=numpy.int64)
+        shortest = min(len(self.train_ids), len(self.held_ids))
+        if shortest < self.length + 1:
+            raise ValueError(f"task 'text': {where} is too short for --length {self.length}: "
+                             f"its {len(tokens)} {self.level} tokens give a held-out split of "
+                             f"{len(self.held_ids)}, and a window needs length + 1 = "
+                             f"{self.length + 1}; give a longer text or a --length of at "
+                             f"most {max(shortest - 1, 1)}")
+        self.input_size = self.output_size = len(self.vocabulary)
+        self.seq_len = self.length
+        V = len(self.vocabulary)
+        self.unigram_loss = ngram.unigram_cross_entropy(self.train_ids, self.held_ids, V)
+        self.bigram_loss = ngram.bigram_cross_entropy(self.train_ids, self.held_ids, V)
+
+    def _windows(self, ids, batch_size, rng):
+        batch_size, rng = check_batch_size(batch_size), generator(rng)
+        starts = rng.integers(0, len(ids) - self.length, size=batch_size)
+        steps = numpy.arange(self.length)[:, None] + starts[None, :]   # (seq, batch)
+        return Batch(one_hot(ids[steps], self.input_size), ids[steps + 1],
+                     numpy.ones((self.length, batch_size), dtype=bool))
+
+    def batch(self, batch_size, rng):
+        """Windows of the training split."""
+        return self._windows(self.train_ids, batch_size, rng)
+
+    def eval_batch(self, batch_size, rng):
+        """Windows of the held-out split."""
+        return self._windows(self.held_ids, batch_size, rng)
+
+    def loss(self, outputs, batch):
+        check_outputs(self, outputs, batch)
+        return masked_cross_entropy(outputs, batch.targets)
+
+    def metric(self, outputs, batch):
+        check_outputs(self, outputs, batch)
+        return ngram.perplexity(masked_cross_entropy(outputs, batch.targets).item())
+
+    def baseline(self):
+        return self.unigram_loss
+
+    def solved(self, loss, score):
+        return loss < min(self.unigram_loss, self.bigram_loss)
+
+    def references(self):
+        """The figures a result is read beside: the vocabulary, the splits, and the
+        unigram and bigram models' perplexity (and bits per character at char level)."""
+        figures = {"vocab_size": len(self.vocabulary), "train_tokens": len(self.train_ids),
+                   "held_out_tokens": len(self.held_ids),
+                   "unigram_perplexity": ngram.perplexity(self.unigram_loss),
+                   "bigram_perplexity": ngram.perplexity(self.bigram_loss)}
+        if self.level == "char":
+            figures["unigram_bits_per_char"] = self.unigram_loss / math.log(2)
+            figures["bigram_bits_per_char"] = self.bigram_loss / math.log(2)
+        return figures
