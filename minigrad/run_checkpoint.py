@@ -17,7 +17,9 @@ of them, and says which run it is, in a file ``minigrad.save`` writes (atomicall
 
 ``run``, ``generators`` and ``result`` are JSON text. A generator's state is NumPy's
 ``bit_generator.state`` (a dict of integers), which JSON holds exactly; a value of the
-result that is not a finite number is ``null``.
+result that is not a finite number is ``null``. A run of a token task (one with a
+``vocabulary``, such as ``text``) also stores ``"vocabulary"``, its ``to_dict()`` as JSON
+text, so that ``minigrad sample`` and ``score`` need nothing but the checkpoint.
 """
 import json
 import math
@@ -39,15 +41,19 @@ def is_run_checkpoint(obj):
     return isinstance(obj, dict) and obj.get("format") == FORMAT
 
 
-def capture(run, step, model, optimizer, generators, result):
+def capture(run, step, model, optimizer, generators, result, vocabulary=None):
     """The checkpoint of ``run`` (its settings, as ``Plan.run_settings`` gives them) at
-    the end of ``step``."""
-    return {"format": FORMAT, "version": VERSION, "run": standard_json(run, indent=None),
-            "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "generators": json.dumps({name: generator.bit_generator.state
-                                      for name, generator in generators.items()}),
-            "result": standard_json({name: getattr(result, name) for name in RESULT_FIELDS},
-                                    indent=None)}
+    the end of ``step``; with the task's ``vocabulary`` if it has one."""
+    checkpoint = {
+        "format": FORMAT, "version": VERSION, "run": standard_json(run, indent=None),
+        "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        "generators": json.dumps({name: generator.bit_generator.state
+                                  for name, generator in generators.items()}),
+        "result": standard_json({name: getattr(result, name) for name in RESULT_FIELDS},
+                                indent=None)}
+    if vocabulary is not None:
+        checkpoint["vocabulary"] = json.dumps(vocabulary.to_dict())
+    return checkpoint
 
 
 def run_settings(checkpoint, where="the checkpoint"):
@@ -104,8 +110,9 @@ class CheckpointFile:
     (a full disk) is remembered in ``error`` and the run goes on: the last good
     checkpoint is still whole, since ``minigrad.save`` writes atomically."""
 
-    def __init__(self, path, run, every=None, start=None, keep_at_end=False):
+    def __init__(self, path, run, every=None, start=None, keep_at_end=False, vocabulary=None):
         self.path, self.run, self.every = path, json_ready(run), every
+        self.vocabulary = vocabulary
         self.start, self.keep_at_end = start, keep_at_end
         self.error = None
 
@@ -117,8 +124,8 @@ class CheckpointFile:
             return
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            save(capture(self.run, result.steps, model, optimizer, generators, result),
-                 self.path)
+            save(capture(self.run, result.steps, model, optimizer, generators, result,
+                         self.vocabulary), self.path)
         except OSError as error:
             self.error = f"could not write {self.path}: {describe_os_error(error)}"
         else:

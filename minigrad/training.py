@@ -331,7 +331,8 @@ class Plan:
                                   self.run_settings(cell, seed), self.checkpoint_every, start)
         if self.checkpoint_path is not None or start is not None:
             return CheckpointFile(self.checkpoint_path, self.run_settings(cell, seed),
-                                  self.checkpoint_every, start, keep_at_end=True)
+                                  self.checkpoint_every, start, keep_at_end=True,
+                                  vocabulary=getattr(self.task, "vocabulary", None))
         return None
 
     def _run_ended(self, result, comparison, checkpoint, on_run_end):
