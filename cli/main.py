@@ -498,6 +498,9 @@ from .inspect_cmd import inspect  # noqa: E402 - the command lives in its own fi
 main.add_command(inspect)
 from .gradflow import gradflow  # noqa: E402 - the command lives in its own file
 main.add_command(gradflow)
+from .sample import sample, score  # noqa: E402 - the commands live in their own file
+main.add_command(sample)
+main.add_command(score)
 
 
 if __name__ == "__main__":  # pragma: no cover
