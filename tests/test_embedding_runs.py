@@ -2,6 +2,7 @@
 back from one-hot inputs, the model, its gradients against the one-hot model, training,
 checkpoints, results and bad input."""
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -9,10 +10,11 @@ import pytest
 import minigrad
 from minigrad import nn
 from minigrad.task import token_ids
-from minigrad.training import InvalidRunError, make_task, train
+from minigrad.resuming import resume
+from minigrad.training import InvalidRunError, compare, make_task, train
 from minigrad.plugins.tasks.common import one_hot
 
-from commands import invoke
+from commands import console_script, invoke, subprocess_env
 from test_durable_runs import stop_after
 from test_bad_input import assert_usage_error
 
@@ -178,6 +180,19 @@ def test_a_run_with_an_embedding_continues_from_its_checkpoint_bit_identically(t
     assert "embed.weight" in minigrad.load(path)["model"]
 
 
+def test_a_comparison_with_an_embedding_resumes_to_the_uninterrupted_numbers(tmp_path):
+    whole = compare("rnn,gru", "copy", embed=2, **TINY)
+    stopped = compare("rnn,gru", "copy", embed=2, out=tmp_path / "part", checkpoint_every=10,
+                      stop=stop_after(40 + 25), **TINY)
+    assert [r.cell for r in stopped.results] == ["rnn"] and stopped.interrupted
+    again = resume(tmp_path / "part")
+    for a, b in zip(whole.results, again.results, strict=True):
+        assert (a.cell, a.steps, a.final_loss, a.curve) == (b.cell, b.steps, b.final_loss,
+                                                            b.curve)
+    with pytest.raises(InvalidRunError, match=r"embed 2 \(asked 3\)"):
+        resume(tmp_path / "part", embed=3)
+
+
 def test_a_checkpoint_with_an_embedding_is_refused_without_one(tmp_path):
     path = tmp_path / "run.npz"
     train("gru", "copy", embed=3, checkpoint=path, **{**TINY, "steps": 5})
@@ -229,3 +244,12 @@ def test_the_results_folder_records_embed(tmp_path):
 def test_bad_embed_options_exit_2_naming_the_option(args, words):
     task = [] if "--task" in args else COPY
     assert_usage_error(invoke("train", "--cell", "gru", *task, *FAST, *args), *words)
+
+
+def test_embed_through_the_installed_command():
+    completed = subprocess.run(
+        [console_script(), "train", "--cell", "gru", *COPY, *FAST, "--embed", "3", "--json"],
+        capture_output=True, text=True, env=subprocess_env(), timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["cell"] == "gru"
+    assert " embed=3 " in completed.stderr
