@@ -130,6 +130,9 @@ def training_options(command):
                      "CELL: gives it to that cell of the run only."),
         click.option("--tbptt", type=positive, default=None,
                      help="Truncated BPTT length in steps (default: full BPTT)."),
+        click.option("--embed", type=positive, default=None, metavar="D",
+                     help="Feed token tasks through a learned embedding of D values "
+                     "instead of one-hot vectors (default: one-hot)."),
         click.option("--eval-every", type=positive, default=defaults.eval_every,
                      show_default=True, help="Steps between evaluations on fresh data."),
         click.option("--seed", type=click.IntRange(min=0), default=defaults.seed,

@@ -42,6 +42,11 @@ class Task:
     options: Sequence[Option] = ()
     metric_name = "accuracy"
     higher_is_better = True
+    #: Whether the inputs are tokens: each step one symbol out of ``input_size``, fed
+    #: one-hot. Such a task can train behind a learned embedding (``embed=D``), which
+    #: reads the ids ``tokens(batch)`` gives; real-valued inputs (the adding problem)
+    #: can't.
+    input_tokens = False
 
     def __init__(self, **values):
         values = {o.name: o.default for o in self.options} | dict(values)
@@ -73,6 +78,16 @@ class Task:
         """The loss of the best predictor with no memory of the inputs."""
         raise NotImplementedError
 
+    def tokens(self, batch):
+        """The int64 token ids (seq, batch) of ``batch``'s inputs, for a task whose
+        ``input_tokens`` is true: by default read back from its one-hot inputs (the id
+        of step p is the index of its single 1, -1 at a padding step; see
+        ``token_ids``)."""
+        if not self.input_tokens:
+            raise ValueError(f"task {self.name!r} has no token inputs (input_tokens is "
+                             f"false): its inputs are real-valued vectors")
+        return token_ids(batch.inputs)
+
     def references(self):
         """Figures to read a result beside (e.g. a text's n-gram perplexities), as a dict
         of names to numbers; none by default."""
@@ -85,3 +100,26 @@ class Task:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
         return f"{type(self).__name__}({args})"
+
+
+def token_ids(inputs):
+    """One-hot ``inputs`` (seq, batch, size) -> int64 ids (seq, batch): id = argmax_k x_k,
+    and -1 for a step of all zeros (padding, as ``one_hot`` codes -1).
+
+    Every other step must hold exactly one 1 and zeros elsewhere (otherwise the ids
+    would not say what the inputs say), or a ValueError tells which step does not.
+    """
+    inputs = numpy.asarray(inputs)
+    if inputs.ndim != 3:
+        raise ValueError(f"token inputs must be one-hot vectors shaped (seq, batch, size), "
+                         f"got shape {inputs.shape}")
+    ids = inputs.argmax(axis=-1)
+    ones = numpy.take_along_axis(inputs, ids[..., None], axis=-1)[..., 0]
+    nonzero = numpy.count_nonzero(inputs, axis=-1)
+    bad = (nonzero > 1) | ((nonzero == 1) & (ones != 1))
+    if bad.any():
+        step, row = (int(i) for i in numpy.argwhere(bad)[0])
+        raise ValueError(f"token inputs must be one-hot (a single 1 per step, or all zeros "
+                         f"for padding); step {step} of sequence {row} is "
+                         f"{inputs[step, row].tolist()!r:.80}")
+    return numpy.where(nonzero == 0, -1, ids).astype(numpy.int64)

@@ -39,6 +39,7 @@ class TrainConfig:
     device: str = "cpu"
     dtype: str = "float32"
     early_stop: bool = True
+    embed: Optional[int] = None          # a learned embedding of D values for token inputs
     cell_options: Dict[str, Any] = field(default_factory=dict)  # see minigrad.cell_setup
 
     def __post_init__(self):
@@ -72,6 +73,8 @@ class TrainConfig:
                                       f"can't be used with init {self.init!r}", "forget_bias")
         if self.tbptt is not None:
             self.tbptt = _checked(checks.size, "tbptt", self.tbptt)
+        if self.embed is not None:
+            self.embed = _checked(checks.size, "embed", self.embed)
         if not checks.is_integer(self.seed) or not 0 <= self.seed <= MAX_SEED:
             raise InvalidRunError(f"seed must be an integer from 0 to {MAX_SEED}, "
                                   f"got {self.seed!r}", "seed")
@@ -135,6 +138,16 @@ def check_device(device):
     if not backend.gpu_available():
         raise InvalidRunError(f"device {device!r}: CuPy is installed but sees no CUDA GPU",
                               "device")
+
+
+def check_embed(task, config):
+    """A learned embedding (``embed=D``) needs a task whose inputs are tokens."""
+    if config.embed is not None and not getattr(task, "input_tokens", False):
+        name = getattr(task, "name", type(task).__name__)
+        raise InvalidRunError(f"embed={config.embed} puts a learned embedding in front of the "
+                              f"cell, which reads token ids; task {name!r} has real-valued "
+                              f"inputs, not tokens (a task says it has tokens with "
+                              f"input_tokens = True). Leave embed out for this task", "embed")
 
 
 # ---------------------------------------------------------------------------- seeds
@@ -222,9 +235,13 @@ def estimate_memory(cells, task, config, runs_per_cell):
     item = dtypes.resolve(config.dtype).itemsize
     values_per_step = 0
     largest_parameters = kept = 0
+    # an embedding: its V x D table, and the cell reads D values instead of V
+    cell_inputs = config.embed or task.input_size
+    table = task.input_size * config.embed if config.embed else 0
     for cell in cells:
-        count, matrices = parameter_count(cell, task.input_size, config.hidden, config.layers)
+        count, matrices = parameter_count(cell, cell_inputs, config.hidden, config.layers)
         count += (config.hidden * cell_directions(cell) + 1) * task.output_size  # the head
+        count += table
         largest_parameters = max(largest_parameters, count)
         kept += count * runs_per_cell
         # per sequence and step, each layer keeps for each of its H x I matrices (one per

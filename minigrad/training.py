@@ -41,7 +41,8 @@ from .results import setting_differences
 from .run_checkpoint import CheckpointFile
 from .serialization import load
 from .train_config import (FIELDS, OPTIMIZERS, TrainConfig, check_device,  # noqa: F401
-                           check_memory, check_task, check_task_options, checkpoint_problem,
+                           check_embed, check_memory, check_task, check_task_options,
+                           checkpoint_problem,
                            count_seeds, make_config, seed_numbers)
 
 @dataclass
@@ -131,13 +132,15 @@ def _make_optimizer(name, params, lr):
 def build_model(cell, task, config):
     """The SequenceModel a run trains: ``cell`` (a ``CellSetup``, a name or a factory)
     wrapped for ``task``'s input and output, initialised with its scheme (chrono's T
-    is the task's sequence length)."""
+    is the task's sequence length), behind an embedding of ``config.embed`` values if
+    one is asked for."""
     if not isinstance(cell, CellSetup):
         cell = setup_cells([cell], config.init, config.cell_options)[0]
     return SequenceModel(cell.factory, task.input_size, config.hidden, task.output_size,
                          num_layers=config.layers, init=cell.init, max_delay=task.seq_len,
                          forget_bias=1.0 if config.forget_bias is None else config.forget_bias,
-                         dtype=config.dtype, device=config.device, **cell.options)
+                         dtype=config.dtype, device=config.device, embed=config.embed,
+                         **cell.options)
 
 
 def evaluate(model, task, config, rng):
@@ -148,11 +151,19 @@ def evaluate(model, task, config, rng):
     with grad_mode.no_grad():
         for _ in range(config.eval_batches):
             batch = getattr(task, "eval_batch", task.batch)(config.batch, rng)
-            outputs = model(_to_tensor(batch.inputs, config))
+            outputs = model(model_inputs(task, batch, config))
             losses.append(task.loss(outputs, batch).item())
             scores.append(task.metric(outputs, batch))
     model.train()
     return float(numpy.mean(losses)), float(numpy.mean(scores))
+
+
+def model_inputs(task, batch, config):
+    """What the model reads of ``batch``: its one-hot (or real) inputs as a tensor, or
+    with an embedding (``config.embed``) the task's token ids (seq, batch)."""
+    if config.embed is not None:
+        return task.tokens(batch)
+    return _to_tensor(batch.inputs, config)
 
 
 def _to_tensor(array, config):
@@ -403,6 +414,7 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
     if cell_options is not None:
         options["cell_options"] = cell_options
     config = make_config(cells, task, **options)
+    check_embed(task, config)
     setups = setup_cells(cells, config.init, config.cell_options)
     for cell in setups:
         if config.tbptt and cell.bidirectional:
@@ -542,7 +554,7 @@ def _steps(model, optimizer, generators, task, config, result, callback, stop, s
             result.interrupted = True
             return
         batch = task.batch(config.batch, train_rng)
-        outputs = model(_to_tensor(batch.inputs, config), tbptt=config.tbptt)
+        outputs = model(model_inputs(task, batch, config), tbptt=config.tbptt)
         loss = task.loss(outputs, batch)
         loss_value = loss.item()
         if not math.isfinite(loss_value):

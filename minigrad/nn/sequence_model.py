@@ -1,8 +1,10 @@
 """The model the trainer builds around a cell: a recurrent layer, then a linear read-out
-at every time step."""
-from .. import ops
+at every time step; optionally a learned embedding in front of it."""
+import numpy
+
+from .. import backend, ops
 from .init_schemes import InitContext
-from .layers import Linear
+from .layers import Embedding, Linear
 from .module import Module
 from .recurrent import Recurrent
 
@@ -16,24 +18,48 @@ class SequenceModel(Module):
     ``orthogonal``, ``identity``, ``chrono``, ``forget-bias``, ...; see
     ``minigrad.nn.init_schemes``). ``max_delay`` is chrono's T, ``forget_bias`` the
     value of the forget-bias scheme.
+
+    With ``embed=D`` the inputs are token ids instead of vectors: an
+    ``Embedding(input_size + 1, D)`` turns id v into the learned row E[v], and the
+    recurrent layer reads x_t = E[token_t] (D values) instead of the one-hot vector of
+    token_t. Id -1 (a padding step, all zeros one-hot) reads the last row, which stays
+    zero and gets no gradient. The two agree when E[:input_size] = W_ihᵀ of the one-hot
+    model (W_ih one_hot(v) is W_ih's column v) and the embedded model's own W_ih is the
+    identity.
     """
 
     def __init__(self, cell, input_size, hidden_size, output_size, num_layers=1,
                  init="default", max_delay=None, forget_bias=1.0, dtype=None, device=None,
-                 fused=True, **cell_options):
+                 fused=True, embed=None, **cell_options):
         super().__init__()
+        self.embed = None
+        if embed is not None:
+            self.embed = Embedding(input_size + 1, embed, padding_idx=input_size, dtype=dtype,
+                                   device=device)
+            input_size = self.embed.embedding_dim
         self.rnn = Recurrent(cell, input_size, hidden_size, num_layers=num_layers, dtype=dtype,
                              device=device, fused=fused, **cell_options)
         self.rnn.init_weights(init, InitContext(max_delay=max_delay, forget_bias=forget_bias))
         directions = 2 if self.rnn.bidirectional else 1
         self.head = Linear(hidden_size * directions, output_size, dtype=dtype, device=device)
 
+    def _padded(self, ids):
+        """Token ids with each -1 (padding) turned into the padding row's index."""
+        ids = backend.to_numpy(getattr(ids, "array", ids))  # a Tensor of ids, or an array
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"a model with an embedding reads integer token ids (seq, batch), "
+                            f"got {ids.dtype} values")
+        return numpy.where(ids == -1, self.embed.padding_idx, ids)
+
     def forward(self, inputs, tbptt=None):
-        """inputs (seq, batch, input_size) -> outputs (seq, batch, output_size).
+        """inputs (seq, batch, input_size) -> outputs (seq, batch, output_size); with an
+        embedding, inputs are the int token ids (seq, batch).
 
         With ``tbptt=k`` the sequence is run in chunks of k steps and the state is
         detached between chunks, so gradients flow back at most k steps (truncated BPTT).
         """
+        if self.embed is not None:
+            inputs = self.embed(self._padded(inputs))
         if not tbptt or tbptt >= inputs.shape[0]:
             hidden, _ = self.rnn(inputs)
             return self.head(hidden)

@@ -42,6 +42,7 @@ class AssociativeRecallTask(ClassificationTask):
     """
 
     name = "associative-recall"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "read key-value pairs, then recall the values of queried keys (MQAR)"
     source = "Arora et al. 2023, Zoology: Measuring and Improving Recall in Efficient LMs"
     options = (

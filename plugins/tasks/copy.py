@@ -39,6 +39,7 @@ class CopyTask(ClassificationTask):
     """
 
     name = "copy"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "remember K symbols across a delay of T steps, then reproduce them"
     source = "Arjovsky, Shah & Bengio 2016, Unitary Evolution Recurrent Neural Networks"
     options = (

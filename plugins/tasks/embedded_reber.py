@@ -109,6 +109,7 @@ class EmbeddedReberTask(Task):
     """
 
     name = "embedded-reber"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "predict the legal next symbols of embedded Reber strings"
     source = "Hochreiter & Schmidhuber 1997, Long Short-Term Memory, experiment 1"
     options = ()

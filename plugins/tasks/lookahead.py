@@ -42,6 +42,7 @@ class LookaheadTask(ClassificationTask):
     """
 
     name = "lookahead"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "label each step with the symbol d steps ahead (needs a bi- cell)"
     source = "minigrad; bidirectional RNNs after Schuster & Paliwal 1997"
     options = (

@@ -38,6 +38,7 @@ class SelectiveCopyTask(ClassificationTask):
     """
 
     name = "selective-copy"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "copy out, on cue, K symbols scattered at random steps among blanks"
     source = "Gu & Dao 2023, Mamba: Linear-Time Sequence Modeling with Selective State Spaces"
     options = (

@@ -45,6 +45,7 @@ class TemporalOrderTask(ClassificationTask):
     """
 
     name = "temporal-order"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "classify a sequence by the order of two far-apart symbols X/Y"
     source = "Hochreiter & Schmidhuber 1997, Long Short-Term Memory, experiment 6a"
     options = (

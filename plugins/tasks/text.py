@@ -68,6 +68,7 @@ class TextTask(Task):
     """
 
     name = "text"
+    input_tokens = True  # one-hot symbols: --embed D can stand in for them
     description = "predict the next character or word of a text (perplexity)"
     source = "Elman 1990; Mikolov et al. 2010, recurrent neural network language model"
     options = (
