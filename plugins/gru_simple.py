@@ -13,10 +13,11 @@ gate z is the complement, z = 1 − Γ_u (its h' = (1 − z) ⊙ n + z ⊙ h), s
 Weights keep the layout of the other built-ins: W_u [h, x] = W_iu x + W_hu h, stacked as
 weight_ih = (W_iu; W_ic) of shape (2H, input) and weight_hh = (W_hu; W_hc) of shape
 (2H, H); the notes' b_u is bias_ih's first block plus bias_hh's first block (likewise b_c).
-There is no fused op: the runner's generic per-step loop runs ``forward``.
+The fused path runs a whole sequence as one op (minigrad/nn/sequence_ops/gru_simple.py).
 """
 from minigrad import hookimpl
 from minigrad.nn import functional as F
+from minigrad.nn import sequence_ops
 
 from ._weights import StackedGatesCell
 
@@ -35,6 +36,12 @@ class SimpleGRUCell(StackedGatesCell):
         candidate = (x_c + h_c).tanh()       # c̃
         h = update * candidate + (1 - update) * h
         return h, (h,)
+
+    # The fused path: the whole sequence as one op, for this class only (a subclass with
+    # its own forward runs that forward).
+    def fused_sequence(self, inputs, state, reverse, lengths):
+        return sequence_ops.gru_simple(inputs, state, self.weight_ih, self.weight_hh,
+                                       self.bias_ih, self.bias_hh, reverse, lengths)
 
 
 @hookimpl

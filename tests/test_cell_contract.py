@@ -32,7 +32,7 @@ from test_third_party_plugin import install, make_package  # noqa: E402 - shared
 
 BUILTIN_CELLS = ["rnn", "rnn-relu", "gru", "gru-v3", "gru-simple", "lstm", "peephole-lstm"]
 FUSED_CELLS = {"rnn", "rnn-relu", "gru", "lstm"}
-NO_SEQUENCE_OP = {"gru-simple"}  # run by the generic per-step loop only
+NO_SEQUENCE_OP = set()  # built-ins run by the generic per-step loop only (none today)
 SEQUENCE_OP_CELLS = [name for name in BUILTIN_CELLS if name not in NO_SEQUENCE_OP]
 TINY = dict(hidden=8, batch=4, steps=4, eval_every=2, task_options={"length": 1, "delay": 3,
                                                                      "symbols": 2})

@@ -17,7 +17,8 @@ from minigrad import nn
 from minigrad.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 OPS = {"rnn": "rnn_sequence", "rnn-relu": "rnn_sequence", "gru": "gru_sequence",
-       "gru-v3": "gru_sequence", "lstm": "lstm_sequence", "peephole-lstm": "lstm_sequence"}
+       "gru-v3": "gru_sequence", "lstm": "lstm_sequence", "peephole-lstm": "lstm_sequence",
+       "gru-simple": "gru_simple_sequence"}
 CELLS = list(OPS)
 T, B, I, H = 6, 3, 5, 4
 TOLERANCE = 1e-10

@@ -17,9 +17,10 @@ TORCH_CELLS = {"rnn": ("RNN", {"nonlinearity": "tanh"}), "rnn-relu": ("RNN", {"n
                "gru": ("GRU", {}), "lstm": ("LSTM", {})}
 #: The values per unit, sequence and step that BPTT needs from the forward pass without
 #: recomputing a matrix product: the Elman RNN h (its φ' is read from h); the GRU r, z, n,
-#: W_hn h + b_hn and h; the LSTM i, f, g, o, c and h (tanh c is cheap to recompute).
-MUST_KEEP_PER_UNIT = {"rnn": 1, "rnn-relu": 1, "gru": 5, "gru-v3": 5, "lstm": 6,
-                      "peephole-lstm": 6}
+#: W_hn h + b_hn and h (the simplified GRU u, c̃ and h); the LSTM i, f, g, o, c and h (tanh
+#: c is cheap to recompute).
+MUST_KEEP_PER_UNIT = {"rnn": 1, "rnn-relu": 1, "gru": 5, "gru-v3": 5, "gru-simple": 3,
+                      "lstm": 6, "peephole-lstm": 6}
 
 
 def must_keep_bytes(work, itemsize=4):

@@ -15,10 +15,11 @@ plain, per-step graph instead (to look at the gradient of every step's state).
 import contextlib
 
 from .gru import gru
+from .gru_simple import gru_simple
 from .lstm import lstm
 from .rnn import rnn
 
-__all__ = ["gru", "lstm", "rnn", "per_step_graph", "per_step_graph_wanted"]
+__all__ = ["gru", "gru_simple", "lstm", "rnn", "per_step_graph", "per_step_graph_wanted"]
 
 _per_step = 0
 
