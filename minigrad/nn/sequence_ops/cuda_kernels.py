@@ -9,8 +9,9 @@ cuBLAS calls. The kernels are compiled on first use; ``available(xp)`` says whet
 apply (CuPy arrays), and the ops fall back to the NumPy-style code otherwise.
 
 The gate rows hold pre-activations scaled as in the NumPy code (σ rows by -1, the
-LSTM's candidate by -2: σ(a) = 1 / (1 + e⁻ᵃ), tanh(a) = 2σ(2a) - 1, see ``activations``). Each body declares one value
-per line, so that tests/test_cuda_kernels.py can run it on the CPU as NumPy code too.
+LSTM's candidate by -2: σ(a) = 1 / (1 + e⁻ᵃ), tanh(a) = 2σ(2a) - 1, see ``activations``).
+Each body declares one value per line, so that tests/test_cuda_kernels.py can run it on
+the CPU as NumPy code too.
 """
 import numpy
 

@@ -61,7 +61,7 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     recurrent = xp.empty((run.batch, len(recurrent_rows)), dtype)
     scratch = xp.empty((run.batch, H), dtype)
     one_kernel = cuda_kernels.available(xp) and reset_after  # on the GPU: one kernel per step
-    b_n_or_zero = b_n if b_n is not None else xp.zeros(H, dtype)
+    b_n_or_zero = (b_n if b_n is not None else xp.zeros(H, dtype)) if one_kernel else None
     with numpy.errstate(over="ignore"):  # exp(-a) = inf: σ(a) = 0, as it should be
         for k in range(run.steps):
             a, h, h_new = gates[k], hs[k], hs[k + 1]
@@ -96,38 +96,33 @@ def gru(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reset_a
     def gru_sequence_backward(grad, d_finals):
         d_h = d_finals[0].copy()
         d_v, scratch = xp.empty((run.batch, H), dtype), xp.empty((run.batch, H), dtype)
-        for k in range(run.steps - 1, -1, -1) if one_kernel else ():
-            skipped = run.skipped(k, d_h)
-            d_h += grad[k]
-            run.keep_running(k, d_h)
-            cuda_kernels.gru_backward_step(xp, gates[k], hs[k], d_h, saved[k], d_v)
-            xp.matmul(gates[k], w_hh, out=d_h)           # dh = (dr̃, dz̃, du) Wₕₕ + dh' ⊙ z
-            d_h += d_v
-            run.add_skipped(skipped, d_h)
-        for first, last in () if one_kernel else run.blocks(BLOCK):
-            reset, update = _backward_factors(xp, gates[first:last], hs[first:last],
-                                              saved[first:last], reset_after, H)
-            for k in range(last - 1, first - 1, -1):
-                a, j = gates[k], k - first
-                skipped = run.skipped(k, d_h)
-                d_h += grad[k]
-                run.keep_running(k, d_h)
-                a[:, H:].reshape(run.batch, 2, H)[...] *= d_h[:, None, :]  # dz̃, dñ
-                d_n = a[:, 2 * H:]
-                d_h *= update[j]                         # dh = dh' ⊙ z + ...
-                if reset_after:
-                    a[:, :H] *= d_n                      # dr̃ = dñ ⊙ Dr
-                    saved[k] = d_n                       # dñ kept for dWᵢₕ; its slot takes
-                    d_n *= reset[j]                      # du = dñ ⊙ r, so that
-                    xp.matmul(a, w_hh, out=scratch)      # ... + (dr̃, dz̃, du) Wₕₕ: one product
-                else:
-                    xp.matmul(d_n, w_n, out=d_v)         # dv = dñ W_hn
-                    a[:, :H] *= d_v                      # dr̃ = dv ⊙ Dr
-                    d_v *= reset[j]
-                    d_h += d_v                           # ... + dv ⊙ r
-                    xp.matmul(a[:, :2 * H], w_rz, out=scratch)  # ... + (dr̃, dz̃) W_h(r,z)
-                d_h += scratch
-                run.add_skipped(skipped, d_h)
+        if one_kernel:
+            _backward_on_gpu(xp, run, grad, gates, hs, saved, w_hh, d_h, d_v)
+        else:
+            for first, last in run.blocks(BLOCK):
+                reset, update = _backward_factors(xp, gates[first:last], hs[first:last],
+                                                  saved[first:last], reset_after, H)
+                for k in range(last - 1, first - 1, -1):
+                    a, j = gates[k], k - first
+                    skipped = run.skipped(k, d_h)
+                    d_h += grad[k]
+                    run.keep_running(k, d_h)
+                    a[:, H:].reshape(run.batch, 2, H)[...] *= d_h[:, None, :]  # dz̃, dñ
+                    d_n = a[:, 2 * H:]
+                    d_h *= update[j]                         # dh = dh' ⊙ z + ...
+                    if reset_after:
+                        a[:, :H] *= d_n                      # dr̃ = dñ ⊙ Dr
+                        saved[k] = d_n                       # dñ kept for dWᵢₕ; its slot takes
+                        d_n *= reset[j]                      # du = dñ ⊙ r, so that
+                        xp.matmul(a, w_hh, out=scratch)      # ... + (dr̃, dz̃, du) Wₕₕ, at once
+                    else:
+                        xp.matmul(d_n, w_n, out=d_v)         # dv = dñ W_hn
+                        a[:, :H] *= d_v                      # dr̃ = dv ⊙ Dr
+                        d_v *= reset[j]
+                        d_h += d_v                           # ... + dv ⊙ r
+                        xp.matmul(a[:, :2 * H], w_rz, out=scratch)  # ... + (dr̃, dz̃) W_h(r,z)
+                    d_h += scratch
+                    run.add_skipped(skipped, d_h)
         h_before = hs[:run.steps].reshape(-1, H)
         d_gates = gates.reshape(-1, 3 * H)
         d_bias_hh = d_gates.sum(axis=0)
@@ -176,3 +171,17 @@ def _backward_factors(xp, gates, h_before, saved, reset_after, H):
     t *= r
     xp.multiply(t, saved if reset_after else h_before, out=r)
     return reset, update
+
+
+def _backward_on_gpu(xp, run, grad, gates, hs, saved, w_hh, d_h, d_v):
+    """The backward loop on the GPU (PyTorch's form): each step's element-wise work in one
+    CUDA kernel (cuda_kernels.py), then dh = dh' ⊙ z + (dr̃, dz̃, du) Wₕₕ; d_h ends as the
+    initial state's gradient."""
+    for k in range(run.steps - 1, -1, -1):
+        skipped = run.skipped(k, d_h)
+        d_h += grad[k]
+        run.keep_running(k, d_h)
+        cuda_kernels.gru_backward_step(xp, gates[k], hs[k], d_h, saved[k], d_v)
+        xp.matmul(gates[k], w_hh, out=d_h)
+        d_h += d_v
+        run.add_skipped(skipped, d_h)

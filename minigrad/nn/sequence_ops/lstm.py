@@ -93,34 +93,30 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
     def lstm_sequence_backward(grad, d_finals):
         d_h, d_c = d_finals[0].copy(), d_finals[1].copy()
         scratch = xp.empty((run.batch, H), dtype)
-        c_before = cs[:-1].copy() if w_c else None       # the factors overwrite what they read
-        for k in range(run.steps - 1, -1, -1) if one_kernel else ():
-            skipped = run.skipped(k, d_h, d_c)
-            d_h += grad[k]
-            run.keep_running(k, d_h, d_c)
-            cuda_kernels.lstm_backward_step(xp, gates[k], cs[k], cs[k + 1], d_h, d_c)
-            xp.matmul(gates[k], w_hh, out=d_h)
-            run.add_skipped(skipped, d_h, d_c)
-        for first, last in () if one_kernel else run.blocks(BLOCK):
-            K, forget = _backward_factors(xp, gates[first:last], cs[first:last + 1], H)
-            for k in range(last - 1, first - 1, -1):
-                a, j = gates[k], k - first
-                skipped = run.skipped(k, d_h, d_c)
-                d_h += grad[k]
-                run.keep_running(k, d_h, d_c)
-                xp.multiply(d_h, K[j], out=scratch)      # dc' += dh' ⊙ K
-                d_c += scratch
-                a[:, 3 * H:] *= d_h                      # daₒ = dh' ⊙ Pₒ
-                if w_c:
-                    xp.multiply(a[:, 3 * H:], w_c[2], out=scratch)
+        if one_kernel:
+            _backward_on_gpu(xp, run, grad, gates, cs, w_hh, d_h, d_c)
+        else:
+            for first, last in run.blocks(BLOCK):
+                K, forget = _backward_factors(xp, gates[first:last], cs[first:last + 1], H)
+                for k in range(last - 1, first - 1, -1):
+                    a, j = gates[k], k - first
+                    skipped = run.skipped(k, d_h, d_c)
+                    d_h += grad[k]
+                    run.keep_running(k, d_h, d_c)
+                    xp.multiply(d_h, K[j], out=scratch)      # dc' += dh' ⊙ K
                     d_c += scratch
-                a[:, :3 * H].reshape(run.batch, 3, H)[...] *= d_c[:, None, :]  # daᵢ, da_f, da_g
-                d_c *= forget[j]                         # dc = dc' ⊙ f
-                if w_c:
-                    d_c += a[:, :H] * w_c[0]
-                    d_c += a[:, H:2 * H] * w_c[1]
-                xp.matmul(a, w_hh, out=d_h)              # dh = da Wₕₕ
-                run.add_skipped(skipped, d_h, d_c)
+                    a[:, 3 * H:] *= d_h                      # daₒ = dh' ⊙ Pₒ
+                    if w_c:
+                        xp.multiply(a[:, 3 * H:], w_c[2], out=scratch)
+                        d_c += scratch
+                    # daᵢ, da_f, da_g = dc' ⊙ (Qᵢ, Q_f, Q_g)
+                    a[:, :3 * H].reshape(run.batch, 3, H)[...] *= d_c[:, None, :]
+                    d_c *= forget[j]                         # dc = dc' ⊙ f
+                    if w_c:
+                        d_c += a[:, :H] * w_c[0]
+                        d_c += a[:, H:2 * H] * w_c[1]
+                    xp.matmul(a, w_hh, out=d_h)              # dh = da Wₕₕ
+                    run.add_skipped(skipped, d_h, d_c)
         d_gates = gates.reshape(-1, 4 * H)               # now da of every step
         h_before = hs[:run.steps].reshape(-1, H)
         d_bias = d_gates.sum(axis=0)
@@ -129,7 +125,7 @@ def lstm(inputs, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None, peepho
                  run.weight_gradient(d_gates, h_before),
                  d_bias if bias_ih is not None else None, d_bias]
         if w_c:
-            c_before, c_after = c_before.reshape(-1, H), cs[1:].reshape(-1, H)
+            c_before, c_after = cs[:-1].reshape(-1, H), cs[1:].reshape(-1, H)
             grads += [(d_gates[:, :H] * c_before).sum(axis=0),
                       (d_gates[:, H:2 * H] * c_before).sum(axis=0),
                       (d_gates[:, 3 * H:] * c_after).sum(axis=0)]
@@ -161,3 +157,15 @@ def _backward_factors(xp, gates, cs, H):
     t *= f
     xp.multiply(t, cs[:-1], out=f)
     return K, forget
+
+
+def _backward_on_gpu(xp, run, grad, gates, cs, w_hh, d_h, d_c):
+    """The backward loop on the GPU: each step's element-wise work in one CUDA kernel
+    (cuda_kernels.py), then dh = da Wₕₕ; d_h and d_c end as the initial state's gradients."""
+    for k in range(run.steps - 1, -1, -1):
+        skipped = run.skipped(k, d_h, d_c)
+        d_h += grad[k]
+        run.keep_running(k, d_h, d_c)
+        cuda_kernels.lstm_backward_step(xp, gates[k], cs[k], cs[k + 1], d_h, d_c)
+        xp.matmul(gates[k], w_hh, out=d_h)
+        run.add_skipped(skipped, d_h, d_c)
