@@ -101,6 +101,9 @@ def narrow(x, dim, start, length):
     end): ``x.narrow(1, 2, 3)`` is ``x[:, 2:5]``, with the same gradient."""
     (axis,) = normalize_dims(dim, x.ndim)
     size = x.shape[axis]
+    for name, value in (("start", start), ("length", length)):
+        if not checks.is_integer(value):
+            raise TypeError(f"narrow: {name} must be an integer, got {value!r}")
     start, length = int(start), int(length)
     if not -size <= start <= size:
         raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of "
