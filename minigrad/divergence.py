@@ -54,11 +54,13 @@ def likely_cause(step, model, batch, config):
 
 
 def largest_recurrent_gain(model):
-    """The largest spectral norm of the (H, H) recurrent blocks of ``model.rnn``'s cells:
-    how much one step can stretch the state (None when the cells don't say which
-    weights are recurrent)."""
+    """The largest spectral norm of the (H, H) recurrent blocks of the cells of every
+    recurrent layer in ``model`` (an encoder-decoder has two): how much one step can
+    stretch the state (None when the cells don't say which weights are recurrent)."""
+    from .nn import Recurrent
     gains = []
-    for layer in getattr(getattr(model, "rnn", None), "cells", ()):
+    layers = [m for m in model.modules() if isinstance(m, Recurrent)]
+    for layer in (cells for recurrent in layers for cells in recurrent.cells):
         for cell in layer:
             for weights in cell.recurrent_weights():
                 matrix = backend.to_numpy(weights.array).astype(numpy.float64)

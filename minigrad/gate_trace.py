@@ -66,6 +66,7 @@ def trace_gates(cell, task, task_options=None, checkpoint=None, hidden=None, see
     """
     from .nn.recording import inspect_cells
     from .run_checkpoint import is_run_checkpoint
+    from . import shapes
     from .training import build_model, prepare
     settings = {}
     state = checkpoint
@@ -88,6 +89,7 @@ def trace_gates(cell, task, task_options=None, checkpoint=None, hidden=None, see
         cell_options = settings.get("cell_options")
     plan = prepare([cell], task, 1, task_options, cell_options=cell_options,
                    initial_state=state, **options)
+    shapes.require_per_step(plan.task, "inspect")
     random.manual_seed(plan.config.seed)  # the model a run of this seed starts from
     model = build_model(plan.cells[0], plan.task, plan.config)
     if state is not None:

@@ -230,8 +230,9 @@ def _init(layer, setup, label, context):
 
 def _with_task(entries, task, task_options, after_steps, hidden, batch, seed, forget_bias,
                lr):
-    from . import training
+    from . import shapes, training
     task = training.make_task(task, **task_options)
+    shapes.require_per_step(task, "gradflow")
     config = dict(hidden=hidden, batch=batch, seed=seed, dtype="float64", lr=lr,
                   steps=max(after_steps, 1), early_stop=False, eval_every=max(after_steps, 1))
 

@@ -9,8 +9,23 @@ counts as **solved**. Tasks register through ``minigrad_register_tasks``::
     def minigrad_register_tasks(register):
         register("copy", CopyTask, description="remember K symbols over a delay")
 
-The model sees ``inputs`` (seq, batch, input_size) and emits ``outputs`` (seq, batch,
-output_size), one vector per time step; the task decides which steps count.
+A task declares its **shape** (``Task.shape``, one of ``SHAPES``), and the trainer
+builds the model that fits it around any cell (``minigrad.shapes``):
+
+* ``"per-step"`` (many to many, equal lengths): the model sees ``inputs`` (seq, batch,
+  input_size) and emits ``outputs`` (seq, batch, output_size), one vector per time step;
+  the task decides which steps count.
+* ``"many-to-one"``: one answer per sequence, ``outputs`` (batch, output_size), read from
+  the state at the end of the sequence; ``targets`` is (batch,).
+* ``"one-to-many"``: the input is one step (1, batch, input_size) of one-hot seeds and
+  the model writes ``targets`` (T, batch), reading its own previous token at each step.
+* ``"encoder-decoder"``: ``inputs`` is a source sequence (S, batch, input_size), and
+  ``targets`` (T, batch) tokens of another length, ended by ``end_token``; the decoder
+  starts from ``start_token``.
+
+For the last two, ``loss`` reads the logits (T, batch, output_size) of teacher forcing
+(each step fed the true previous token) and ``metric`` the tokens (T, batch) the model
+writes on its own, feeding back its guesses (greedy decoding).
 """
 from typing import NamedTuple, Optional, Sequence
 
@@ -27,6 +42,10 @@ class Batch(NamedTuple):
     inputs: numpy.ndarray
     targets: numpy.ndarray
     mask: Optional[numpy.ndarray] = None
+
+
+#: The shapes a task can declare (see the module's docstring and docs/rnn-shapes.md).
+SHAPES = ("per-step", "many-to-one", "one-to-many", "encoder-decoder")
 
 
 class Task:
@@ -47,6 +66,11 @@ class Task:
     #: reads the ids ``tokens(batch)`` gives; real-valued inputs (the adding problem)
     #: can't.
     input_tokens = False
+    #: How the inputs and outputs line up: one of ``SHAPES``.
+    shape = "per-step"
+    #: An encoder-decoder task's target tokens that start and end a decoded sequence.
+    start_token: Optional[int] = None
+    end_token: Optional[int] = None
 
     def __init__(self, **values):
         values = {o.name: o.default for o in self.options} | dict(values)
@@ -67,11 +91,14 @@ class Task:
         return self.batch(batch_size, rng)
 
     def loss(self, outputs, batch):
-        """The training loss (a scalar Tensor) of ``outputs`` (seq, batch, output_size)."""
+        """The training loss (a scalar Tensor) of ``outputs``: (seq, batch, output_size)
+        for a per-step task (see the module's docstring for the other shapes)."""
         raise NotImplementedError
 
     def metric(self, outputs, batch):
-        """The task's score as a float (higher or lower is better: ``higher_is_better``)."""
+        """The task's score as a float (higher or lower is better: ``higher_is_better``),
+        of the model's ``outputs`` (a one-to-many or encoder-decoder task: the tokens it
+        wrote on its own)."""
         raise NotImplementedError
 
     def baseline(self):

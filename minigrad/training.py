@@ -30,10 +30,9 @@ from typing import Any, Dict, List, Optional
 
 import numpy
 
-from . import creation, grad_mode, optim, random, run_checkpoint
+from . import grad_mode, optim, random, run_checkpoint, shapes
 from .cell_setup import CellSetup, InvalidRunError, setup_cells
 from .divergence import non_finite_loss
-from .nn import SequenceModel
 from .nn.utils import clip_grad_norm_, grad_norm
 from .plugin_manager import get_task, tasks
 from .results import ResultsFolder, SettingsMismatch, json_ready
@@ -130,44 +129,30 @@ def _make_optimizer(name, params, lr):
 
 
 def build_model(cell, task, config):
-    """The SequenceModel a run trains: ``cell`` (a ``CellSetup``, a name or a factory)
-    wrapped for ``task``'s input and output, initialised with its scheme (chrono's T
-    is the task's sequence length), behind an embedding of ``config.embed`` values if
-    one is asked for."""
+    """The model a run trains: ``cell`` (a ``CellSetup``, a name or a factory) inside the
+    model the task's shape needs (``minigrad.shapes``: a ``SequenceModel`` for a per-step
+    task), initialised with its scheme (chrono's T is the task's sequence length), behind
+    an embedding of ``config.embed`` values if one is asked for."""
     if not isinstance(cell, CellSetup):
         cell = setup_cells([cell], config.init, config.cell_options)[0]
-    return SequenceModel(cell.factory, task.input_size, config.hidden, task.output_size,
-                         num_layers=config.layers, init=cell.init, max_delay=task.seq_len,
-                         forget_bias=1.0 if config.forget_bias is None else config.forget_bias,
-                         dtype=config.dtype, device=config.device, embed=config.embed,
-                         **cell.options)
+    return shapes.build(cell, task, config)
 
 
 def evaluate(model, task, config, rng):
     """Mean loss and score over ``config.eval_batches`` fresh held-out batches
-    (``task.eval_batch``), without a graph."""
+    (``task.eval_batch``), without a graph. The score is of what the model writes on its
+    own (``shapes.predictions``: for a generated output, with its guesses fed back)."""
     losses, scores = [], []
     model.eval()
     with grad_mode.no_grad():
         for _ in range(config.eval_batches):
             batch = getattr(task, "eval_batch", task.batch)(config.batch, rng)
-            outputs = model(model_inputs(task, batch, config))
+            outputs = shapes.outputs(model, task, batch, config)
             losses.append(task.loss(outputs, batch).item())
-            scores.append(task.metric(outputs, batch))
+            scores.append(task.metric(shapes.predictions(model, task, batch, config, outputs),
+                                      batch))
     model.train()
     return float(numpy.mean(losses)), float(numpy.mean(scores))
-
-
-def model_inputs(task, batch, config):
-    """What the model reads of ``batch``: its one-hot (or real) inputs as a tensor, or
-    with an embedding (``config.embed``) the task's token ids (seq, batch)."""
-    if config.embed is not None:
-        return task.tokens(batch)
-    return _to_tensor(batch.inputs, config)
-
-
-def _to_tensor(array, config):
-    return creation.tensor(array, dtype=config.dtype, device=config.device)
 
 
 class IncompatibleCheckpoint(InvalidRunError):
@@ -416,6 +401,7 @@ def prepare(cells, task, seeds=1, task_options=None, cell_options=None, initial_
     config = make_config(cells, task, **options)
     check_embed(task, config)
     setups = setup_cells(cells, config.init, config.cell_options)
+    shapes.check_shape(setups, task, config)
     for cell in setups:
         if config.tbptt and cell.bidirectional:
             raise InvalidRunError(f"truncated BPTT (tbptt={config.tbptt}) runs forward in "
@@ -554,7 +540,7 @@ def _steps(model, optimizer, generators, task, config, result, callback, stop, s
             result.interrupted = True
             return
         batch = task.batch(config.batch, train_rng)
-        outputs = model(model_inputs(task, batch, config), tbptt=config.tbptt)
+        outputs = shapes.outputs(model, task, batch, config, tbptt=config.tbptt)
         loss = task.loss(outputs, batch)
         loss_value = loss.item()
         if not math.isfinite(loss_value):

@@ -20,6 +20,7 @@ values at the ops and at the tasks' options: what may escape is a ValueError or
 TypeError with a message, or the errors minigrad documents (IndexError for an index or
 dimension out of range, as in Python and PyTorch).
 """
+import dataclasses
 import io
 import json
 import math
@@ -37,7 +38,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigrad
-from minigrad import memory, nn
+from minigrad import memory, nn, training
 from minigrad import plugin_manager as pm
 from minigrad.cli.main import parse_task_options
 from minigrad.divergence import likely_cause
@@ -745,10 +746,11 @@ def test_task_options_given_nonsense_are_refused_or_give_batches(drawn):
         return
     task = plan.task  # accepted: then it must work
     if task.seq_len * (task.input_size + task.output_size) <= 10 ** 5:
-        batch = task.batch(2, np.random.default_rng(0))
-        outputs = minigrad.randn(batch.inputs.shape[0], 2, task.output_size)
-        assert math.isfinite(task.loss(outputs, batch).item())
-        task.metric(outputs, batch)
+        # a batch through the model the task's shape needs, scored by its loss and metric
+        model = training.build_model(plan.cells[0], task, plan.config)
+        loss, score = training.evaluate(model, task, dataclasses.replace(
+            plan.config, eval_batches=1), np.random.default_rng(0))
+        assert math.isfinite(loss) and math.isfinite(score)
 
 
 TOKENS = st.one_of(st.sampled_from(["--length", "--delay", "--symbols", "-length", "--", "=",

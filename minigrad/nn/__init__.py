@@ -12,6 +12,8 @@ from .recurrent import Recurrent  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .sequence_model import SequenceModel  # noqa: F401
 from .seq2seq import Seq2Seq  # noqa: F401
+from .sequence_classifier import SequenceClassifier  # noqa: F401
+from .one_to_many import OneToMany  # noqa: F401
 from . import fused  # noqa: F401
 from . import sequence_ops  # noqa: F401
 from .sequence_ops import per_step_graph  # noqa: F401

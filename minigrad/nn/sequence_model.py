@@ -1,12 +1,11 @@
 """The model the trainer builds around a cell: a recurrent layer, then a linear read-out
 at every time step; optionally a learned embedding in front of it."""
-import numpy
-
-from .. import backend, ops
+from .. import ops
 from .init_schemes import InitContext
-from .layers import Embedding, Linear
+from .layers import Linear
 from .module import Module
 from .recurrent import Recurrent
+from .token_inputs import embed_tokens, token_embedding
 
 
 class SequenceModel(Module):
@@ -32,24 +31,14 @@ class SequenceModel(Module):
                  init="default", max_delay=None, forget_bias=1.0, dtype=None, device=None,
                  fused=True, embed=None, **cell_options):
         super().__init__()
-        self.embed = None
-        if embed is not None:
-            self.embed = Embedding(input_size + 1, embed, padding_idx=input_size, dtype=dtype,
-                                   device=device)
+        self.embed = token_embedding(input_size, embed, dtype=dtype, device=device)
+        if self.embed is not None:
             input_size = self.embed.embedding_dim
         self.rnn = Recurrent(cell, input_size, hidden_size, num_layers=num_layers, dtype=dtype,
                              device=device, fused=fused, **cell_options)
         self.rnn.init_weights(init, InitContext(max_delay=max_delay, forget_bias=forget_bias))
         directions = 2 if self.rnn.bidirectional else 1
         self.head = Linear(hidden_size * directions, output_size, dtype=dtype, device=device)
-
-    def _padded(self, ids):
-        """Token ids with each -1 (padding) turned into the padding row's index."""
-        ids = backend.to_numpy(getattr(ids, "array", ids))  # a Tensor of ids, or an array
-        if ids.dtype.kind not in "iu":
-            raise TypeError(f"a model with an embedding reads integer token ids (seq, batch), "
-                            f"got {ids.dtype} values")
-        return numpy.where(ids == -1, self.embed.padding_idx, ids)
 
     def forward(self, inputs, tbptt=None):
         """inputs (seq, batch, input_size) -> outputs (seq, batch, output_size); with an
@@ -59,7 +48,7 @@ class SequenceModel(Module):
         detached between chunks, so gradients flow back at most k steps (truncated BPTT).
         """
         if self.embed is not None:
-            inputs = self.embed(self._padded(inputs))
+            inputs = embed_tokens(self.embed, inputs)
         if not tbptt or tbptt >= inputs.shape[0]:
             hidden, _ = self.rnn(inputs)
             return self.head(hidden)
