@@ -441,6 +441,7 @@ def tasks(as_json):
     for name, spec in sorted(pm.tasks().items()):
         rows.append({"name": name, "description": spec.description, "plugin": spec.plugin,
                      "distribution": spec.distribution,
+                     "shape": getattr(spec.factory, "shape", "per-step"),
                      "options": [{"name": o.name, "flag": "--" + o.name.replace("_", "-"),
                                   "default": o.default, "help": o.help}
                                  for o in getattr(spec.factory, "options", ())]})
@@ -448,7 +449,8 @@ def tasks(as_json):
         click.echo(standard_json(rows))
         return
     for row in rows:
-        click.echo(f"{row['name']}  ({row['distribution']})  {row['description']}")
+        click.echo(f"{row['name']}  ({row['distribution']}, {row['shape']})  "
+                   f"{row['description']}")
         for opt in row["options"]:
             click.echo(f"    {opt['flag']:<16} default {opt['default']!s:<8} {opt['help']}")
     output.echo_plugin_errors()

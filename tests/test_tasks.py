@@ -22,7 +22,9 @@ from minigrad.plugins.tasks.common import ClassificationTask
 from minigrad.plugins.tasks.embedded_reber import SYMBOLS as REBER_SYMBOLS
 from minigrad.task import Batch
 
-BY_NAME = {task.name: task for task in TASKS}
+ALL = {task.name: task for task in TASKS}
+# the per-step tasks (one output per input step); tests/test_task_shapes.py has the others
+BY_NAME = {name: task for name, task in ALL.items() if task.shape == "per-step"}
 CLASSIFICATION = [t.name for t in TASKS if issubclass(t, ClassificationTask)]
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "tasks.md"
 
@@ -51,8 +53,8 @@ def scored_steps(task, batch):
 
 def test_the_plugin_registers_every_task_under_its_name():
     registered = minigrad.tasks()
-    assert set(BY_NAME) <= set(registered), minigrad.plugin_errors()
-    for name, task in BY_NAME.items():
+    assert set(ALL) <= set(registered), minigrad.plugin_errors()
+    for name, task in ALL.items():
         assert registered[name].factory is task
         assert registered[name].description == task.description != ""
         assert task.source and "Source" in task.__doc__ and "Baseline" in task.__doc__
@@ -205,33 +207,33 @@ def test_lookahead_targets_are_the_inputs_d_steps_later():
 
 # -- options -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", BY_NAME)
+@pytest.mark.parametrize("name", ALL)
 def test_defaults_are_the_declared_options(name):
-    task = BY_NAME[name]()
+    task = ALL[name]()
     assert task.settings() == {o.name: o.default for o in task.options}
     assert task.baseline() > 0 and math.isfinite(task.baseline())
 
 
 # the size options (text's --level and --file are checked in tests/test_text_task.py)
-OPTIONS = [(name, option) for name, task in BY_NAME.items() for option in task.options
+OPTIONS = [(name, option) for name, task in ALL.items() for option in task.options
            if option.type is int]
 
 
 @pytest.mark.parametrize("name, option", OPTIONS, ids=[f"{n}-{o.name}" for n, o in OPTIONS])
 def test_sizes_below_the_minimum_are_refused_by_name(name, option):
-    for bad in sorted({0, -1, option.min - 1}):
+    for bad in sorted(v for v in {0, -1, option.min - 1} if v < option.min):
         with pytest.raises(ValueError, match=f"option '{option.name}' must be at least"):
-            BY_NAME[name](**{option.name: bad})
+            ALL[name](**{option.name: bad})
     with pytest.raises(ValueError, match=f"option '{option.name}' must be an integer"):
-        BY_NAME[name](**{option.name: option.default + 0.5})
-    assert getattr(BY_NAME[name](**{option.name: str(option.default)}), option.name) \
+        ALL[name](**{option.name: option.default + 0.5})
+    assert getattr(ALL[name](**{option.name: str(option.default)}), option.name) \
         == option.default  # as the CLI passes them
 
 
-@pytest.mark.parametrize("name", BY_NAME)
+@pytest.mark.parametrize("name", ALL)
 def test_unknown_options_are_refused_with_the_valid_ones(name):
     with pytest.raises(ValueError, match=f"task '{name}' does not take the option.*bogus"):
-        BY_NAME[name](bogus=3)
+        ALL[name](bogus=3)
 
 
 @pytest.mark.parametrize("task, options, message", [
@@ -280,7 +282,8 @@ def fit_memoryless(task, batches, use_step=True):
 BASELINE_CASES = [("copy", {}), ("copy", {"length": 10, "delay": 10}),
                   ("temporal-order", {}), ("selective-copy", {}),
                   ("associative-recall", {}), ("lookahead", {}),
-                  ("embedded-reber", {})]
+                  ("embedded-reber", {}), ("name-tagging", {}),
+                  ("name-tagging", {"length": 6, "names": 3, "first": 1})]
 
 
 @pytest.mark.parametrize("name, options", BASELINE_CASES)

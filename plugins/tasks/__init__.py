@@ -10,12 +10,17 @@ from .associative_recall import AssociativeRecallTask
 from .copy import CopyTask
 from .embedded_reber import EmbeddedReberTask
 from .lookahead import LookaheadTask
+from .melody import MelodyTask
+from .name_tagging import NameTaggingTask
+from .negation import NegationTask
+from .number_words import NumberWordsTask
 from .selective_copy import SelectiveCopyTask
 from .temporal_order import TemporalOrderTask
 from .text import TextTask
 
 TASKS = (CopyTask, AddingTask, EmbeddedReberTask, TemporalOrderTask, SelectiveCopyTask,
-         AssociativeRecallTask, LookaheadTask, TextTask)
+         AssociativeRecallTask, LookaheadTask, TextTask, NegationTask,
+         NameTaggingTask, MelodyTask, NumberWordsTask)
 
 __all__ = [task.__name__ for task in TASKS] + ["TASKS"]
 
@@ -31,3 +36,7 @@ def minigrad_register_tasks(register):
              description=AssociativeRecallTask.description)
     register("lookahead", LookaheadTask, description=LookaheadTask.description)
     register("text", TextTask, description=TextTask.description)
+    register("negation", NegationTask, description=NegationTask.description)
+    register("name-tagging", NameTaggingTask, description=NameTaggingTask.description)
+    register("melody", MelodyTask, description=MelodyTask.description)
+    register("number-words", NumberWordsTask, description=NumberWordsTask.description)

@@ -116,3 +116,21 @@ class ClassificationTask(Task):
 
     def solved(self, loss, score):
         return score >= self.solved_accuracy
+
+
+def check_shape_of(task, outputs, expected, what="outputs"):
+    """Raise a clear ValueError unless ``outputs`` has the shape ``expected``."""
+    shape = tuple(getattr(outputs, "shape", ()))
+    if shape != tuple(expected):
+        raise ValueError(f"task {task.name!r} ({task.shape}): {what} must have shape "
+                         f"{tuple(expected)} for this batch, got {shape}")
+
+
+def exact_match(predicted, targets, mask=None):
+    """The fraction of sequences (columns) whose every scored token is right: ``predicted``
+    and ``targets`` are (T, batch) tokens, ``mask`` (T, batch) the scored ones."""
+    predicted = numpy.asarray(predicted)
+    wrong = predicted != targets
+    if mask is not None:
+        wrong &= mask
+    return float((~wrong.any(axis=0)).mean())
