@@ -11,7 +11,7 @@ import minigrad.nn.functional as F
 from minigrad import shapes
 from minigrad.cell_setup import InvalidRunError
 from minigrad.gradcheck import gradcheck
-from minigrad.nn import OneToMany, SequenceClassifier
+from minigrad.nn import Linear, OneToMany, RecurrentCell, SequenceClassifier
 from minigrad.plugins.tasks import (TASKS, MelodyTask, NameTaggingTask, NegationTask,
                                     NumberWordsTask)
 from minigrad.plugins.tasks.number_words import SOURCE_WORDS, number_words
@@ -331,3 +331,41 @@ def test_each_command_on_the_shapes_page_runs(args):
     result = invoke(*args, "--steps", 2, "--hidden", 8, "--eval-every", 2)
     assert result.exit_code == 0, result.output
     assert "final loss" in result.stdout
+
+
+class MinimalGatedUnit(RecurrentCell):
+    """A third party's cell, written from Tensor ops only: f = σ(W_f [x; h] + b_f),
+    h' = (1 - f) h + f tanh(W_h [x; f h] + b_h)."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__(input_size, hidden_size)
+        width = input_size + hidden_size
+        self.forget = Linear(width, hidden_size)
+        self.candidate = Linear(width, hidden_size)
+
+    def forward(self, x, state):
+        (h,) = state
+        f = self.forget(minigrad.cat([x, h], dim=1)).sigmoid()
+        candidate = self.candidate(minigrad.cat([x, f * h], dim=1)).tanh()
+        h = (1 - f) * h + f * candidate
+        return h, (h,)
+
+
+@pytest.mark.parametrize("task", ["negation", "melody", "number-words"])
+def test_a_third_party_cell_trains_on_every_shape(task):
+    result = minigrad.train(MinimalGatedUnit, task, steps=4, hidden=8, batch=4,
+                            eval_every=2, eval_batches=1)
+    assert result.steps == 4 and math.isfinite(result.final_loss)
+    layers = [m for m in result.model.modules() if isinstance(m, minigrad.nn.Recurrent)]
+    cells = [cell for layer in layers for cell in layer.layer_cells]
+    assert cells and all(isinstance(cell, MinimalGatedUnit) for cell in cells)
+    assert all(p.grad is not None for p in result.model.parameters())
+
+
+@pytest.mark.parametrize("task", sorted(t.name for t in TASKS))
+def test_compare_rnn_gru_lstm_runs_on_every_built_in_task(task):
+    result = invoke("compare", "--cells", "rnn,gru,lstm", "--task", task, "--steps", 2,
+                    "--hidden", 4, "--batch", 2, "--eval-every", 2)
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert rows[rows.index("cell") + 2:][:3] == ["rnn", "gru", "lstm"]  # after the rule
