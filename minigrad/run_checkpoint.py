@@ -19,11 +19,15 @@ of them, and says which run it is, in a file ``minigrad.save`` writes (atomicall
 ``bit_generator.state`` (a dict of integers), which JSON holds exactly; a value of the
 result that is not a finite number is ``null``. A run of a token task (one with a
 ``vocabulary``, such as ``text``) also stores ``"vocabulary"``, its ``to_dict()`` as JSON
-text, so that ``minigrad sample`` and ``score`` need nothing but the checkpoint.
+text, so that ``minigrad sample`` and ``score`` need nothing but the checkpoint. A run of a task
+whose batches continue each other (``text --stream``) also stores ``"carried"``, the
+recurrent state it carries into its next batch (a list of arrays).
 """
 import json
 import math
 import os
+from dataclasses import dataclass
+from typing import Optional
 
 from .cell_setup import InvalidRunError
 from .results import describe_os_error, json_ready, standard_json
@@ -35,15 +39,24 @@ RESULT_FIELDS = ("steps", "final_loss", "score", "solved", "steps_to_solve", "se
                  "curve")
 
 
+@dataclass
+class Carried:
+    """The recurrent state a run of a task whose batches continue each other
+    (``carries_state``) takes from one training batch into the next, detached: the
+    gradient stops at a batch's start, the state does not. None before the first."""
+    state: Optional[tuple] = None
+
+
 def is_run_checkpoint(obj):
     """Whether ``obj`` (what ``minigrad.load`` returned) is a run's checkpoint, rather
     than, say, a model's plain state_dict."""
     return isinstance(obj, dict) and obj.get("format") == FORMAT
 
 
-def capture(run, step, model, optimizer, generators, result, vocabulary=None):
+def capture(run, step, model, optimizer, generators, result, vocabulary=None, carried=None):
     """The checkpoint of ``run`` (its settings, as ``Plan.run_settings`` gives them) at
-    the end of ``step``; with the task's ``vocabulary`` if it has one."""
+    the end of ``step``; with the task's ``vocabulary`` if it has one, and the state
+    ``carried`` into the next batch if there is one."""
     checkpoint = {
         "format": FORMAT, "version": VERSION, "run": standard_json(run, indent=None),
         "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -53,6 +66,8 @@ def capture(run, step, model, optimizer, generators, result, vocabulary=None):
                                 indent=None)}
     if vocabulary is not None:
         checkpoint["vocabulary"] = json.dumps(vocabulary.to_dict())
+    if carried is not None and carried.state is not None:
+        checkpoint["carried"] = list(carried.state)
     return checkpoint
 
 
@@ -67,8 +82,10 @@ def run_settings(checkpoint, where="the checkpoint"):
     return _json_field(checkpoint, "run", where)
 
 
-def restore(checkpoint, model, optimizer, generators, result, where="the checkpoint"):
-    """Put the run saved in ``checkpoint`` back into these objects; returns its step."""
+def restore(checkpoint, model, optimizer, generators, result, where="the checkpoint",
+            carried=None):
+    """Put the run saved in ``checkpoint`` back into these objects (and into ``carried``
+    the state it carried, if any); returns its step."""
     saved_generators = _json_field(checkpoint, "generators", where)
     saved_result = _json_field(checkpoint, "result", where)
     step = checkpoint.get("step")
@@ -81,6 +98,8 @@ def restore(checkpoint, model, optimizer, generators, result, where="the checkpo
             generator.bit_generator.state = saved_generators[name]
         for name in RESULT_FIELDS:
             setattr(result, name, saved_result[name])
+        if carried is not None and "carried" in checkpoint:
+            carried.state = _carried_state(checkpoint["carried"], model)
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise InvalidRunError(f"{where} can't be restored: {type(error).__name__}: "
                               f"{error}", "resume_from") from None
@@ -89,6 +108,16 @@ def restore(checkpoint, model, optimizer, generators, result, where="the checkpo
                      "score": _number(point["score"]),
                      "grad_norm": _number(point.get("grad_norm"))} for point in result.curve]
     return step
+
+
+def _carried_state(saved, model):
+    """The carried state read back: a tuple of tensors of the model's dtype and device."""
+    from .creation import tensor
+    weight = next(iter(model.parameters()))
+    if not isinstance(saved, (list, tuple)) or not saved:
+        raise TypeError(f"'carried' must be a list of arrays, got {type(saved).__name__}")
+    return tuple(tensor(getattr(part, "array", part), dtype=weight.dtype,
+                        device=weight.device) for part in saved)
 
 
 def _json_field(checkpoint, name, where):
@@ -119,13 +148,13 @@ class CheckpointFile:
     def due(self, step):
         return self.every is not None and step % self.every == 0
 
-    def save(self, model, optimizer, generators, result):
+    def save(self, model, optimizer, generators, result, carried=None):
         if self.path is None:
             return
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             save(capture(self.run, result.steps, model, optimizer, generators, result,
-                         self.vocabulary), self.path)
+                         self.vocabulary, carried), self.path)
         except OSError as error:
             self.error = f"could not write {self.path}: {describe_os_error(error)}"
         else:

@@ -50,12 +50,31 @@ def check_shape(cells, task, config):
     if config.tbptt and shape != "per-step":
         raise InvalidRunError(f"truncated BPTT (tbptt={config.tbptt}) carries the state across "
                               f"chunks of a per-step task; task {name!r} is {shape}", "tbptt")
+    if getattr(task, "carries_state", False):
+        _check_stream(cells, task, config, shape, name)
     for cell in cells:
         if cell.bidirectional and shape in GENERATED:
             raise InvalidRunError(f"task {name!r} is {shape}: its output is written one token "
                                   f"after another, forward in time, so the bidirectional cell "
                                   f"{cell.name} can't write it; give a one-direction cell",
                                   "cells")
+
+
+def _check_stream(cells, task, config, shape, name):
+    """A task whose batches continue each other: the state goes forward across batches."""
+    if shape != "per-step":
+        raise InvalidRunError(f"task {name!r} carries the state across batches, which only "
+                              f"a per-step task can; it is {shape}", "task")
+    for cell in cells:
+        if cell.bidirectional:
+            raise InvalidRunError(f"task {name!r} carries the state forward from one batch "
+                                  f"to the next; the bidirectional cell {cell.name} also "
+                                  f"runs backwards, so it can't (give a one-direction cell)",
+                                  "cells")
+    try:
+        task.batch_at(config.batch, 0)
+    except ValueError as error:
+        raise InvalidRunError(str(error), "batch") from None
 
 
 def build(cell, task, config):

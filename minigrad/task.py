@@ -71,6 +71,10 @@ class Task:
     #: An encoder-decoder task's target tokens that start and end a decoded sequence.
     start_token: Optional[int] = None
     end_token: Optional[int] = None
+    #: Whether training batches continue each other (``batch_at``): each sequence of
+    #: batch n + 1 goes on where that of batch n stopped, so a run carries the recurrent
+    #: state from one batch to the next (``text --stream``).
+    carries_state = False
 
     def __init__(self, **values):
         values = {o.name: o.default for o in self.options} | dict(values)
@@ -84,6 +88,12 @@ class Task:
     def batch(self, batch_size, rng):
         """A fresh ``Batch`` drawn from ``rng`` (a ``numpy.random.Generator``)."""
         raise NotImplementedError
+
+    def batch_at(self, batch_size, index):
+        """The ``index``-th training batch (0, 1, ...) of a task whose batches continue
+        each other (``carries_state``)."""
+        raise NotImplementedError(f"task {self.name!r} draws independent batches; only a "
+                                  f"task with carries_state = True gives batch_at")
 
     def eval_batch(self, batch_size, rng):
         """A fresh held-out ``Batch`` for evaluation; a task with no fixed data (every

@@ -500,20 +500,23 @@ def _train_one(cell, task, config, initial_state=None, callback=None, checkpoint
                        final_loss=math.nan, baseline_loss=float(task.baseline()),
                        metric=task.metric_name, score=math.nan, solved=False,
                        steps_to_solve=None, seconds=0.0, ms_per_step=0.0)
+    carried = run_checkpoint.Carried() if getattr(task, "carries_state", False) else None
     if checkpoint is not None and checkpoint.start is not None:
-        run_checkpoint.restore(checkpoint.start, model, optimizer, generators, result)
+        run_checkpoint.restore(checkpoint.start, model, optimizer, generators, result,
+                               carried=carried)
     start = time.perf_counter() - result.seconds
 
     def save_checkpoint():
         result.seconds = time.perf_counter() - start
-        checkpoint.save(model, optimizer, generators, result)
+        checkpoint.save(model, optimizer, generators, result, carried)
 
     def step_done(step):  # after the step's evaluation: the state is whole here
         if checkpoint is not None and checkpoint.due(step):
             save_checkpoint()
 
     try:
-        _steps(model, optimizer, generators, task, config, result, callback, stop, step_done)
+        _steps(model, optimizer, generators, task, config, result, callback, stop, step_done,
+               carried)
     except KeyboardInterrupt:  # mid-step: the state is not whole, so no checkpoint now
         result.interrupted = True
         _stop_clock(result, start, model)
@@ -531,16 +534,25 @@ def _stop_clock(result, start, model):
     result.model = model
 
 
-def _steps(model, optimizer, generators, task, config, result, callback, stop, step_done):
+def _steps(model, optimizer, generators, task, config, result, callback, stop, step_done,
+           carried=None):
     """The training steps after ``result.steps``, up to ``config.steps``: each draws a
-    batch, steps the optimizer, and every ``eval_every`` steps scores the model."""
+    batch, steps the optimizer, and every ``eval_every`` steps scores the model. With
+    ``carried`` (a task whose batches continue each other) each batch starts from the
+    state the last one ended in."""
     train_rng, eval_rng = generators["train"], generators["eval"]
     for step in range(result.steps + 1, config.steps + 1):
         if stop is not None and stop():
             result.interrupted = True
             return
-        batch = task.batch(config.batch, train_rng)
-        outputs = shapes.outputs(model, task, batch, config, tbptt=config.tbptt)
+        if carried is None:
+            batch = task.batch(config.batch, train_rng)
+            outputs = shapes.outputs(model, task, batch, config, tbptt=config.tbptt)
+        else:
+            batch = task.batch_at(config.batch, step - 1)
+            outputs, state = model.run(shapes.model_inputs(task, batch, config),
+                                       carried.state, config.tbptt)
+            carried.state = tuple(part.detach() for part in state)  # BPTT stops here
         loss = task.loss(outputs, batch)
         loss_value = loss.item()
         if not math.isfinite(loss_value):

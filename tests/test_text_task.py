@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad
+from minigrad.cell_setup import InvalidRunError
 from minigrad.plugins.tasks import ngram
 from minigrad.plugins.tasks.text import TextTask
 from minigrad.vocabulary import tokenize
@@ -166,3 +167,56 @@ def test_the_console_script_trains_on_a_users_file(user_file):
     data = json.loads(completed.stdout)
     assert data["results"][0]["steps"] == 3 and data["task"]["level"] == "char"
     assert completed.stderr == ""
+
+
+# -- --stream: batches that continue each other, the state carried across them ---------
+
+def test_stream_batches_go_on_where_the_last_stopped():
+    task = TextTask(length=8, stream=True)
+    assert task.carries_state and not TextTask(length=8).carries_state
+    first, second = task.batch_at(4, 0), task.batch_at(4, 1)
+    ids = first.inputs.argmax(-1)
+    np.testing.assert_array_equal(first.targets[:-1], ids[1:])       # next-token targets
+    np.testing.assert_array_equal(second.inputs.argmax(-1)[0], first.targets[-1])
+    part = (len(task.train_ids) - 1) // 4
+    np.testing.assert_array_equal(ids[0], task.train_ids[np.arange(4) * part])
+    windows = part // 8
+    np.testing.assert_array_equal(task.batch_at(4, windows).inputs, first.inputs)  # a new pass
+
+
+def test_a_stream_run_carries_the_state_from_each_batch_into_the_next(monkeypatch):
+    from minigrad.nn import SequenceModel
+    seen, real_run = [], SequenceModel.run
+
+    def spy(model, inputs, state=None, tbptt=None):
+        outputs, final = real_run(model, inputs, state, tbptt)
+        if model.training:  # a training step (evaluation starts each window afresh)
+            seen.append((state, final))
+        return outputs, final
+    monkeypatch.setattr(SequenceModel, "run", spy)
+    minigrad.train("gru", "text", task_options={"stream": True, "length": 6}, steps=3,
+                   hidden=8, batch=4, eval_every=3, eval_batches=1, early_stop=False)
+    assert len(seen) == 3 and seen[0][0] is None
+    for (_, ended), (started, _) in zip(seen, seen[1:]):
+        np.testing.assert_array_equal(started[0].numpy(), ended[0].detach().numpy())
+        assert not started[0].requires_grad      # the gradient stops at the batch's start
+
+
+def test_a_stream_run_continued_from_its_checkpoint_is_bit_identical(tmp_path):
+    from test_durable_runs import stop_after
+    options = dict(task_options={"stream": True, "length": 6}, steps=12, hidden=8, batch=4,
+                   eval_every=4, eval_batches=1, early_stop=False)
+    whole = minigrad.train("lstm", "text", **options)
+    path = tmp_path / "run.npz"
+    stopped = minigrad.train("lstm", "text", checkpoint=path, checkpoint_every=4,
+                             stop=stop_after(7), **options)
+    assert stopped.interrupted and "carried" in minigrad.load(path)
+    continued = minigrad.train("lstm", "text", resume_from=path, **options)
+    assert continued.curve == whole.curve and continued.final_loss == whole.final_loss
+
+
+def test_a_stream_is_refused_where_the_state_cannot_go_forward():
+    with pytest.raises(InvalidRunError, match="bi-gru also runs backwards"):
+        minigrad.train("bi-gru", "text", task_options={"stream": True}, steps=1)
+    with pytest.raises(InvalidRunError, match="into 5000 streams"):
+        minigrad.train("gru", "text", task_options={"stream": True}, steps=1, batch=5000)

@@ -47,17 +47,23 @@ class SequenceModel(Module):
         With ``tbptt=k`` the sequence is run in chunks of k steps and the state is
         detached between chunks, so gradients flow back at most k steps (truncated BPTT).
         """
+        return self.run(inputs, tbptt=tbptt)[0]
+
+    def run(self, inputs, state=None, tbptt=None):
+        """``forward`` from the recurrent layer's ``state`` (None: its initial state),
+        returning (outputs, the final state): a run over a long text goes on from where
+        the last batch stopped by passing that state back, detached."""
         if self.embed is not None:
             inputs = embed_tokens(self.embed, inputs)
         if not tbptt or tbptt >= inputs.shape[0]:
-            hidden, _ = self.rnn(inputs)
-            return self.head(hidden)
+            hidden, state = self.rnn(inputs, state)
+            return self.head(hidden), state
         if self.rnn.bidirectional:
             raise ValueError("truncated BPTT runs forward in time; it can't be used with a "
                              "bidirectional cell")
-        state, pieces = None, []
+        pieces = []
         for start in range(0, inputs.shape[0], tbptt):
             hidden, state = self.rnn(inputs[start:start + tbptt], state)
             state = tuple(s.detach() for s in state)
             pieces.append(hidden)
-        return self.head(ops.cat(pieces, dim=0))
+        return self.head(ops.cat(pieces, dim=0)), state

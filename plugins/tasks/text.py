@@ -77,6 +77,9 @@ class TextTask(Task):
                type=str),
         Option("vocab", 1000, help="keep the N most frequent tokens, the rest is <UNK>", min=1),
         Option("length", 32, help="tokens in a training window", min=1),
+        Option("stream", False, help="read the training split as one stream per sequence of "
+               "a batch, each batch going on where the last stopped, and carry the state "
+               "across batches", type=bool),
     )
     metric_name = "perplexity"
     higher_is_better = False
@@ -106,12 +109,37 @@ class TextTask(Task):
         self.unigram_loss = ngram.unigram_cross_entropy(self.train_ids, self.held_ids, V)
         self.bigram_loss = ngram.bigram_cross_entropy(self.train_ids, self.held_ids, V)
 
+    @property
+    def carries_state(self):
+        return self.stream
+
     def _windows(self, ids, batch_size, rng):
         batch_size, rng = check_batch_size(batch_size), generator(rng)
-        starts = rng.integers(0, len(ids) - self.length, size=batch_size)
+        return self._window_at(ids, rng.integers(0, len(ids) - self.length, size=batch_size))
+
+    def _window_at(self, ids, starts):
+        """The windows of ``length`` tokens of ``ids`` that begin at ``starts`` (batch,)."""
         steps = numpy.arange(self.length)[:, None] + starts[None, :]   # (seq, batch)
         return Batch(one_hot(ids[steps], self.input_size), ids[steps + 1],
-                     numpy.ones((self.length, batch_size), dtype=bool))
+                     numpy.ones(steps.shape, dtype=bool))
+
+    def batch_at(self, batch_size, index):
+        """With ``--stream``: the ``index``-th training batch. The training split is cut
+        into ``batch_size`` equal parts, one per sequence of the batch; batch i holds the
+        i-th window of ``length`` tokens of each part, so that every sequence goes on
+        where it stopped in batch i - 1, and starts its part again after the last
+        window (a new pass over the text)."""
+        batch_size = check_batch_size(batch_size)
+        part = (len(self.train_ids) - 1) // batch_size
+        windows = part // self.length
+        if windows < 1:
+            raise ValueError(f"task 'text': --stream cuts the training split's "
+                             f"{len(self.train_ids)} tokens into {batch_size} streams (one "
+                             f"per sequence of a batch) of {part} tokens, shorter than "
+                             f"--length {self.length}; use a smaller batch or --length, or "
+                             f"a longer text")
+        offset = (int(index) % windows) * self.length
+        return self._window_at(self.train_ids, numpy.arange(batch_size) * part + offset)
 
     def batch(self, batch_size, rng):
         """Windows of the training split."""
