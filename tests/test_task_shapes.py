@@ -313,26 +313,6 @@ def test_a_bidirectional_cell_on_a_generated_shape_is_a_usage_error():
     assert "one-to-many" in result.stderr and "Traceback" not in result.stderr
 
 
-def documented_commands():
-    import pathlib
-    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "rnn-shapes.md"
-    return [line[len("$ minigrad "):].split() for line in page.read_text().splitlines()
-            if line.startswith("$ minigrad ")]
-
-
-def test_the_shapes_page_has_a_command_for_each_shape():
-    tasks = {args[args.index("--task") + 1] for args in documented_commands()}
-    assert {minigrad.get_task(t).factory.shape for t in tasks} == set(SHAPES)
-
-
-@pytest.mark.parametrize("args", documented_commands(), ids=" ".join)
-def test_each_command_on_the_shapes_page_runs(args):
-    """As printed on the page, shortened (a later option wins in Click) to a few steps."""
-    result = invoke(*args, "--steps", 2, "--hidden", 8, "--eval-every", 2)
-    assert result.exit_code == 0, result.output
-    assert "final loss" in result.stdout
-
-
 class MinimalGatedUnit(RecurrentCell):
     """A third party's cell, written from Tensor ops only: f = σ(W_f [x; h] + b_f),
     h' = (1 - f) h + f tanh(W_h [x; f h] + b_h)."""
