@@ -12,6 +12,9 @@ Batches are NumPy arrays; the model's outputs are a minigrad Tensor (on any devi
 float32 or float64). The losses keep the outputs inside the graph and use NumPy only
 for constants (labels, masks), so ``loss.backward()`` reaches the model.
 """
+import math
+from collections import Counter
+
 import numpy
 
 from minigrad import backend
@@ -134,3 +137,12 @@ def exact_match(predicted, targets, mask=None):
     if mask is not None:
         wrong &= mask
     return float((~wrong.any(axis=0)).mean())
+
+
+def bigram_nats(previous, following):
+    """The total cross-entropy, in nats, of predicting each of ``following`` from the token
+    before it by the counts of the pairs themselves: -Σ ln c(v, w) / c(v, ·). It is the
+    loss of the best predictor that reads only the previous token, times the pairs."""
+    pairs = Counter(zip(numpy.ravel(previous).tolist(), numpy.ravel(following).tolist()))
+    after = Counter(numpy.ravel(previous).tolist())
+    return -sum(n * math.log(n / after[v]) for (v, _), n in pairs.items())

@@ -1,13 +1,10 @@
 """The number-words task: an encoder–decoder translates English number words into digits,
 "three hundred twelve" -> "312": sequences of unequal length."""
-import math
-from collections import Counter
-
 import numpy
 
 from minigrad.task import Batch, Option, Task
 
-from .common import (check_batch_size, check_shape_of, exact_match, generator,
+from .common import (bigram_nats, check_batch_size, check_shape_of, exact_match, generator,
                      masked_cross_entropy, one_hot)
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -142,10 +139,7 @@ class NumberWordsTask(Task):
     def baseline(self):
         _, target, mask = self.encode(self.trained)
         previous = numpy.vstack([numpy.full((1, target.shape[1]), START), target[:-1]])
-        pairs = Counter(zip(previous[mask], target[mask]))
-        after = Counter(previous[mask])
-        nats = -sum(n * math.log(n / after[prev]) for (prev, _), n in pairs.items())
-        return nats / mask.sum()
+        return bigram_nats(previous[mask], target[mask]) / mask.sum()
 
     def solved(self, loss, score):
         return score >= 0.99
