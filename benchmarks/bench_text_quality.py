@@ -192,15 +192,16 @@ def train_torch(torch, cell, task, args, steps):
         hidden, _ = layer(torch.from_numpy(numpy.ascontiguousarray(inputs, numpy.float32)))
         return head(hidden)
 
-    def evaluate():
+    def evaluate():  # the task's metric as minigrad.training.evaluate averages it
         with torch.no_grad():
-            losses = []
+            perplexities = []
             for _ in range(config.eval_batches):
                 batch = task.eval_batch(config.batch, eval_rng)
                 logits = forward(batch.inputs)
-                losses.append(torch.nn.functional.cross_entropy(
-                    logits.reshape(-1, size), torch.from_numpy(batch.targets).reshape(-1)).item())
-        return math.exp(numpy.mean(losses))
+                loss = torch.nn.functional.cross_entropy(
+                    logits.reshape(-1, size), torch.from_numpy(batch.targets).reshape(-1))
+                perplexities.append(math.exp(loss.item()))  # one batch's perplexity
+        return float(numpy.mean(perplexities))
 
     curve, cpu = [], time.process_time()
     for step in range(1, steps + 1):
