@@ -115,7 +115,13 @@ def training_options(command):
         click.option("--batch", type=positive, default=defaults.batch, show_default=True,
                      help="Sequences per training step."),
         click.option("--steps", type=positive, default=defaults.steps, show_default=True,
-                     help="Most training steps per run (a run stops early once solved)."),
+                     help="Most training steps per run (a run stops early once solved, "
+                     "unless --no-early-stop)."),
+        click.option("--early-stop/--no-early-stop", default=defaults.early_stop,
+                     show_default=True,
+                     help="Stop a run at the first evaluation where the task counts as "
+                     "solved; --no-early-stop trains every one of --steps (a language "
+                     "model goes on improving after it beats the bigram)."),
         click.option("--clip", type=FiniteFloat(min=0), default=defaults.clip,
                      show_default=True, help="Clip the global gradient norm (0: off)."),
         click.option("--init", default=defaults.init, show_default=True,

@@ -99,9 +99,13 @@ def test_the_task_baselines_are_those_of_its_splits(level):
     assert ("unigram_bits_per_char" in figures) == (level == "char")
     if level == "char":
         assert figures["bigram_bits_per_char"] == pytest.approx(bi / math.log(2))
-    edge = min(task.unigram_loss, task.bigram_loss)  # solved below the better n-gram model
-    assert not task.solved(edge, math.exp(edge))
-    assert task.solved(edge - 0.01, math.exp(edge - 0.01))
+    # solved half a nat below the better n-gram model, not merely below it
+    assert task.solved_loss() == pytest.approx(min(uni, bi) - 0.5, rel=1e-9)
+    edge = task.solved_loss()
+    assert not task.solved(min(uni, bi) - 0.01, math.exp(min(uni, bi) - 0.01))
+    assert not task.solved(edge + 0.01, math.exp(edge + 0.01))
+    assert task.solved(edge, math.exp(edge))
+    assert figures["solved_below_perplexity"] == pytest.approx(math.exp(edge), rel=1e-9)
 
 
 def test_the_shipped_text_is_package_data_and_has_eos_and_unk():
