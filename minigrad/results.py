@@ -286,14 +286,18 @@ def read_settings(path):
 
 # ------------------------------------------------------------------ curves
 def _curves_csv(comparison):
+    """The curves as CSV; a sweep's rows end with its grid point (a column per axis)."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(["step", "cell", "seed", "loss", "score", "grad_norm"])
-    for result in comparison.results:
+    axes = list(getattr(comparison, "axes", ()))
+    writer.writerow(["step", "cell", "seed", "loss", "score", "grad_norm", *axes])
+    points = getattr(comparison, "points", None) or [{}] * len(comparison.results)
+    for result, values in zip(comparison.results, points):
         for point in result.curve:
             writer.writerow([point["step"], result.cell, result.seed,
                              _csv_number(point["loss"]), _csv_number(point["score"]),
-                             _csv_number(point.get("grad_norm", math.nan))])
+                             _csv_number(point.get("grad_norm", math.nan)),
+                             *(values[axis] for axis in axes)])
     return text.getvalue().encode()
 
 
