@@ -305,6 +305,9 @@ def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every,
     """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
     are listed by `minigrad tasks`, cell options (--cell-opt) by `minigrad cells`."""
     with bad_usage():  # everything is checked before the first training step
+        if jobs != 1 and checkpoint_every is not None:
+            raise ValueError("--checkpoint-every can't be used with --jobs: a worker holds "
+                             "the run in progress (each run is kept as it ends)")
         if resume_dir is not None:
             plan = _resume_plan(ctx, resume_dir, out, checkpoint_every, cells, task, seeds,
                                 params)

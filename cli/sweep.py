@@ -26,8 +26,9 @@ _running = sys.modules.get("__main__")
 if getattr(getattr(_running, "__spec__", None), "name", None) == "minigrad.cli.main":
     sys.modules.setdefault("minigrad.cli.main", _running)
 
-from .main import (FIELDS, RecordedCommand, _given, _quiet, _split_names,  # noqa: E402
-                   _train_kwargs, bad_usage, parse_task_options, training_options)
+from .main import (FIELDS, NonEmptyPath, RecordedCommand, _given, _quiet,  # noqa: E402
+                   _split_names, _train_kwargs, bad_usage, parse_task_options,
+                   training_options)
 
 
 class RunLines:
@@ -109,10 +110,10 @@ def _grid_axes(grid):
               "tcp://127.0.0.1:8786 (needs the dask extra).")
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
               help="On Dask: times a run that raised is tried again.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=NonEmptyPath(file_okay=False), default=None,
               help="Write results.json, curves.csv and summary.csv into this folder as each "
               "run comes back (and curves.png, sweep.png at the end); a new folder.")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--resume", "resume_dir", type=NonEmptyPath(file_okay=False), default=None,
               help="Finish the sweep whose --out folder this is, with the settings recorded "
               "there: finished runs are kept, the others (and lost ones) run.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")

@@ -320,8 +320,9 @@ def draw_curves(comparison, path):
         colours.setdefault(result.cell, f"C{len(colours)}")
         axes.plot(steps, [p["loss"] for p in result.curve], color=colours[result.cell],
                   label=result.cell if first else None, alpha=0.9 if first else 0.6)
-    axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
-                 label="memoryless baseline")
+    if "baseline_loss" in comparison.task:  # a sweep over the task's options has many
+        axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
+                     label="memoryless baseline")
     axes.set_xlabel("training step")
     axes.set_ylabel("held-out loss")
     axes.set_yscale("log")

@@ -5,8 +5,9 @@ and ``sweep.png``.
 ``SweepResult.summary``): ``cell``, a column per axis, ``runs``, ``solved`` (k of the N
 runs), ``score_mean`` and ``score_std`` (over the runs' final held-out scores; the std
 is the sample std, ddof = 1, empty for one run), ``steps_to_solve_mean`` (over the runs
-that solved it), ``final_loss_mean``, ``seconds_mean``, ``metric`` and ``errors`` (how
-many runs ended with an error). Numbers that are not finite are empty cells.
+that solved it), ``final_loss_mean`` and the task's memoryless ``baseline_loss`` at that
+point, ``seconds_mean``, ``metric`` and ``errors`` (how many runs ended with an error).
+Numbers that are not finite are empty cells.
 
 ``sweep.png`` has one panel per axis: for each cell, the mean score of all its runs at
 each value of that axis (over the seeds and the other axes' values), ± one std.
@@ -24,7 +25,8 @@ PLOT = "sweep.png"
 
 def summary_columns(result):
     return (["cell", *result.axes, "runs", "solved", "score_mean", "score_std",
-             "steps_to_solve_mean", "final_loss_mean", "seconds_mean", "metric", "errors"])
+             "steps_to_solve_mean", "final_loss_mean", "baseline_loss", "seconds_mean",
+             "metric", "errors"])
 
 
 def summary_csv(result):
@@ -63,15 +65,17 @@ def table(result):
     if not rows:
         return "no run has finished"
     metric = rows[0]["metric"]
-    header = ["cell", *result.axes, "solved", f"{metric} (mean ± std)", "steps to solve"]
+    header = ["cell", *result.axes, "solved", f"{metric} (mean ± std)", "steps to solve",
+              "final loss (baseline)"]
     lines = []
     for row in rows:
         score = _fmt(row["score_mean"])
         if row["runs"] > 1 and math.isfinite(row["score_std"]):
             score += f" ± {_fmt(row['score_std'])}"
         steps = "-" if row["steps_to_solve_mean"] is None else f"{row['steps_to_solve_mean']:.0f}"
+        loss = f"{_fmt(row['final_loss_mean'], 4)} ({_fmt(row['baseline_loss'], 4)})"
         lines.append([row["cell"], *(str(row[a]) for a in result.axes),
-                      f"{row['solved']}/{row['runs']}", score, steps])
+                      f"{row['solved']}/{row['runs']}", score, steps, loss])
     widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
     text = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
             "  ".join("-" * w for w in widths)]
@@ -83,8 +87,8 @@ def table(result):
     return "\n".join(text)
 
 
-def _fmt(value):
-    return "-" if value is None or not math.isfinite(value) else f"{value:.3f}"
+def _fmt(value, digits=3):
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
 def draw(result, folder):

@@ -175,8 +175,13 @@ class SweepPlan:
         results = self.finished if results is None else results
         ordered = [(self.points[i].values, results[self.key(i, c, s)])
                    for i, c, s in self.runs() if self.key(i, c, s) in results]
-        base = self.points[0].plan.comparison()
-        return SweepResult(task=base.task, config=base.config, axes=self.axes,
+        base = self.points[0].plan.comparison()  # less what differs between the points:
+        task = {k: v for k, v in base.task.items() if k not in self.axes}
+        if any(axis in base.task for axis in self.axes):  # a task option: each row has its
+            task.pop("baseline_loss", None)                # baseline
+            task.pop("references", None)
+        config = {k: v for k, v in base.config.items() if k not in self.axes}
+        return SweepResult(task=task, config=config, axes=self.axes,
                            points=[p for p, _ in ordered], results=[r for _, r in ordered],
                            grid=self.settings["grid"])
 
@@ -259,6 +264,7 @@ class SweepResult(Comparison):
                          "score_std": _std([r.score for r in runs]),
                          "steps_to_solve_mean": _mean(solved) if solved else None,
                          "final_loss_mean": _mean([r.final_loss for r in runs]),
+                         "baseline_loss": runs[0].baseline_loss,
                          "seconds_mean": _mean([r.seconds for r in runs]),
                          "metric": runs[0].metric,
                          "errors": [r.error for r in runs if r.error]})

@@ -142,6 +142,14 @@ def test_compare_with_two_jobs_gives_the_numbers_of_one_job():
     assert numbers(first["results"]) == numbers(second["results"])
 
 
+def test_compare_with_jobs_refuses_checkpoint_every_before_writing_anything(tmp_path):
+    result = invoke("compare", "--cells", "rnn", *CLI_TINY, "--jobs", "2",
+                    "--checkpoint-every", "5", "--out", tmp_path / "never")
+    assert result.exit_code == 2 and "--checkpoint-every can't be used with --jobs" in \
+        result.stderr
+    assert not (tmp_path / "never").exists()
+
+
 # ------------------------------------------------------------------ the folder
 def test_the_folder_is_a_results_folder_with_the_point_of_each_run(in_process, written):
     _, out = written
