@@ -140,14 +140,15 @@ def sweep(ctx, cells, task, grid, seeds, jobs, scheduler, retries, out, resume_d
         click.echo(f"sweep: {len(plan.points)} grid point(s) x {len(plan.points[0].plan.cells)} "
                    f"cell(s) x {len(plan.points[0].plan.seeds)} seed(s) = {runs} runs"
                    + (f", {kept} finished before (kept)" if kept else "")
-                   + f", on {pool.describe()}", err=True)
+                   + f", in {pool.describe()}", err=True)
     lines = RunLines(quiet)
     with StopOnSignals() as stop:
         try:
             with bad_usage():
                 result = plan.run(on_run_end=lines, stop=stop, pool=pool)
         except KeyboardInterrupt:  # a second signal: the runs in progress are abandoned
-            click.echo(_resume_hint(plan, stop, "interrupted"), err=True)
+            click.echo(_resume_hint(plan, stop, "interrupted{cause}, the runs in progress "
+                                                "abandoned"), err=True)
             ctx.exit(stop.exit_status or 130)
         ctx.exit(_report(plan, result, stop, as_json, quiet))
 
@@ -211,14 +212,18 @@ def _report(plan, result, stop, as_json, quiet):
         click.echo(f"Error: {len(lost)} run(s) lost with their worker{hint}", err=True)
         status = status or 1
     if stop.received is not None or result.left:
-        click.echo(_resume_hint(plan, stop, f"stopped: {result.left} run(s) not run"), err=True)
+        done = len(result.results)
+        click.echo(_resume_hint(plan, stop, f"stopped{{cause}}: {done} of {done + result.left} "
+                                            f"runs finished"), err=True)
         status = stop.exit_status or 130
     return status
 
 
 def _resume_hint(plan, stop, what):
-    cause = f" by {stop.name}" if stop.name else ""
+    """``what`` (with ``{cause}``: " by SIGINT"), then where the results are and how to
+    finish the sweep."""
+    what = what.format(cause=f" by {stop.name}" if stop.name else "")
     if plan.folder is None:
-        return f"{what}{cause}; nothing was saved: give --out DIR to be able to resume"
-    return (f"{what}{cause}; what finished is in {plan.folder.path}; finish with: "
+        return f"{what}; nothing was saved: give --out DIR to be able to resume"
+    return (f"{what}, saved in {plan.folder.path}; finish with: "
             f"minigrad sweep --resume {shlex.quote(plan.folder.path)}")

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 from concurrent.futures.process import BrokenProcessPool
 
@@ -301,3 +302,32 @@ def test_the_installed_command_with_two_jobs_gives_the_numbers_of_the_api(in_pro
     reference = json.loads(minigrad.results.standard_json(in_process.to_dict()))
     assert numbers(printed["results"]) == numbers(reference["results"][:8])
     assert numbers(printed["summary"]) == numbers(reference["summary"][:4])
+
+
+def test_ctrl_c_starts_no_other_run_and_resume_finishes_the_sweep(in_process, tmp_path):
+    """SIGINT to the real command once the first run is back: the runs in progress end
+    and are kept, no other starts, exit 130 with the command that finishes the sweep."""
+    out = tmp_path / "sweep"
+    command = [console_script(), "sweep", "--cells", "rnn,gru", *CLI_TINY,
+               "--grid", "hidden=8,12", "--grid", "delay=3,4", "--seeds", "2",
+               "--jobs", "2", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=subprocess_env(), cwd=tmp_path)
+    try:
+        for line in process.stderr:
+            if line.startswith("[1/16]"):
+                process.send_signal(signal.SIGINT)
+                break
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert f"finish with: minigrad sweep --resume {out}" in stderr
+    record = json.loads((out / "results.json").read_text())
+    assert record["status"] == "interrupted" and 1 <= len(record["results"]) < 16
+    resumed = invoke("sweep", "--resume", out, "--jobs", "1", "--json", "--quiet")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert numbers(json.loads(resumed.stdout)["results"]) == numbers(
+        json.loads(minigrad.results.standard_json(in_process.to_dict()))["results"])

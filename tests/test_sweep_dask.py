@@ -122,7 +122,7 @@ def test_a_sweep_on_the_cluster_gives_the_numbers_of_one_local_job(cluster, in_p
                     "--grid", "hidden=8", "--grid", "delay=3,4", "--seeds", "2",
                     "--scheduler", cluster.address, "--out", out, "--json")
     assert result.exit_code == 0, result.stderr
-    assert f"on the Dask cluster at {cluster.address} (2 workers)" in result.stderr
+    assert f"in the Dask cluster at {cluster.address} (2 workers)" in result.stderr
     printed = json.loads(result.stdout)
     assert numbers(printed["results"]) == numbers(reference_rows(in_process))
     written = json.loads((out / "results.json").read_text())
