@@ -32,9 +32,10 @@ CONNECT_TIMEOUT = 10
 
 
 # ------------------------------------------------------------------ in the worker
-def run_in_worker(settings, pin=True):
+def run_in_worker(settings, pin=True, stop=None):
     """Train the one run ``settings`` describes (``Plan.run_settings``), with one BLAS
-    thread (``pin``), and return its ``RunResult`` as a dict with its learning curve."""
+    thread (``pin``), and return its ``RunResult`` as a dict with its learning curve.
+    ``stop()`` (in this process only) ends it at a step boundary: None comes back."""
     from . import threads
     from .training import prepare
     if pin:
@@ -42,7 +43,9 @@ def run_in_worker(settings, pin=True):
     plan = prepare(settings["cells"], settings["task"], settings["seeds"],
                    settings["task_options"], settings["cell_options"],
                    **settings["training"])
-    comparison = plan.run()
+    comparison = plan.run(stop=stop)
+    if not comparison.results:
+        return None  # stopped before its end: to run again
     return comparison.results[0].to_dict(with_curve=True)
 
 
@@ -99,9 +102,11 @@ class LocalPool(concurrent.futures.Executor):
 
 class InProcess(concurrent.futures.Executor):
     """One job, in this process: each run when it is submitted (``--jobs 1``), with the
-    BLAS threads this process has (minigrad's default is one)."""
+    BLAS threads this process has (minigrad's default is one). ``stop`` reaches the run,
+    which ends at the next step boundary, as in ``compare``."""
     capacity = 1
     worker_options = {"pin": False}
+    takes_stop = True
 
     def submit(self, fn, /, *args, **kwargs):
         future = concurrent.futures.Future()
@@ -188,14 +193,18 @@ def run_all(pool, specs, on_done, stop=None, poll=0.2):
     ``pool.capacity`` in flight, and call ``on_done(key, row, error)`` in this thread as
     each comes back: the RunResult dict, or None and the error text. Once ``stop()`` is
     true no other run starts, and those in flight are waited for; a KeyboardInterrupt
-    (a second Ctrl-C) abandons them. Returns the keys that never ran."""
-    waiting = list(specs)
+    (a second Ctrl-C) abandons them; a run in this process (``InProcess``) is stopped at
+    its next step. Returns the keys that never ran, or did not run to their end."""
+    waiting, unfinished = list(specs), []
     running = {}
+    options = dict(pool.worker_options)
+    if getattr(pool, "takes_stop", False):
+        options["stop"] = stop
     try:
         while waiting or running:
             while waiting and len(running) < pool.capacity and not (stop and stop()):
                 key = waiting.pop(0)
-                running[pool.submit(run_in_worker, specs[key], **pool.worker_options)] = key
+                running[pool.submit(run_in_worker, specs[key], **options)] = key
             if not running:
                 break  # stopped before the rest started
             done, _ = concurrent.futures.wait(running, timeout=poll,
@@ -203,14 +212,17 @@ def run_all(pool, specs, on_done, stop=None, poll=0.2):
             for future in _in_order(done, running):
                 key = running.pop(future)
                 row, error = _outcome(future)
-                on_done(key, row, error)
+                if row is None and error is None:
+                    unfinished.append(key)  # stopped part-way: left for resume
+                else:
+                    on_done(key, row, error)
     except BaseException:
         for future in running:
             future.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return waiting
+    return unfinished + waiting
 
 
 def _in_order(done, running):

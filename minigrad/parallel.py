@@ -4,8 +4,9 @@
 a worker (``minigrad.executors``) instead of trained here: the results are the same
 numbers, in the same order; the results folder is written by this process alone, as
 each run comes back. What it can't do is checkpoint a run in progress (the worker has
-it), so ``checkpoint_every`` is refused, and on ``resume`` a run that had a checkpoint
-starts again from its first step, to the same numbers.
+it): ``compare(jobs=N)`` refuses ``checkpoint_every``, a resumed comparison that had one
+writes no checkpoints, and a run that had a checkpoint starts again from its first
+step, to the same numbers.
 """
 import os
 
@@ -29,10 +30,6 @@ def run_plan(plan, jobs=None, scheduler=None, retries=2, on_run_end=None, stop=N
     per core) or the Dask cluster at ``scheduler``; returns the ``Comparison``.
     ``on_run_end(result, comparison)`` is called as each run comes back; once ``stop()``
     is true no other run starts (those in progress finish and are kept)."""
-    if plan.checkpoint_every is not None:
-        raise InvalidRunError("checkpoint_every checkpoints the run in progress, which a "
-                              "worker process holds; leave it out with jobs > 1 (each run "
-                              "is kept as it ends)", "checkpoint_every")
     if plan.initial_state is not None:
         raise InvalidRunError("initial_state is a model's weights, which are not sent to "
                               "worker processes; train with jobs=1", "initial_state")

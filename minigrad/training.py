@@ -656,6 +656,9 @@ def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback
     ``jobs`` > 1 (None: one per core) trains the runs on that many worker processes
     (``minigrad.parallel``), to the same numbers.
     """
+    if jobs != 1 and checkpoint_every is not None:
+        raise InvalidRunError("checkpoint_every checkpoints the run in progress, which a "
+                              "worker holds; leave it out with jobs > 1", "checkpoint_every")
     plan = prepare(cells, task, seeds, task_options, cell_options, **options)
     if out is not None:
         plan.write_to(out, command, checkpoint_every)

@@ -5,6 +5,7 @@ hidden 8, 20 steps), so the runs take a tenth of a second and most of the time g
 starting worker processes; the tests that need them (``jobs=2``) are few.
 """
 import csv
+import itertools
 import json
 import math
 import os
@@ -210,6 +211,17 @@ def test_a_stopped_sweep_resumes_to_the_numbers_of_an_uninterrupted_one(in_proce
     assert len(came_back) == 8  # the three kept did not run again
     assert numbers(rows_of(resumed)) == numbers(rows_of(in_process)[:8])
     assert json.loads((out / "results.json").read_text())["status"] == "complete"
+
+
+def test_one_job_stops_the_run_in_progress_and_resume_runs_it_again(in_process, tmp_path):
+    out = tmp_path / "sweep"
+    asked = itertools.count()  # asked before each run starts and before every step
+    result = minigrad.sweep(["rnn", "gru"], "copy", grid={"hidden": [8], "delay": [3]},
+                            seeds=2, jobs=1, out=out, stop=lambda: next(asked) >= 30,
+                            **SETTINGS)
+    assert len(result.results) == 1 and result.left == 3  # the second stopped part-way
+    resumed = sweeps.resume_sweep(out, jobs=1)
+    assert numbers(rows_of(resumed)) == numbers(rows_of(in_process)[:4])
 
 
 def test_resume_runs_again_a_run_whose_worker_died(in_process, written, tmp_path):
