@@ -301,14 +301,19 @@ def main():
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=None, metavar="N",
               help="With --out: checkpoint the run in progress every N steps, so --resume "
               "goes on from there instead of restarting it.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes to train the runs on (see `minigrad sweep`).")
 @click.option("--quiet", "-q", is_flag=True, callback=_quiet,
               help="Nothing on stderr but errors.")
 @click.pass_context
-def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every, quiet,
+def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every, jobs, quiet,
             **params):
     """Train each cell on a task and compare them. Task options (e.g. --length, --delay)
     are listed by `minigrad tasks`, cell options (--cell-opt) by `minigrad cells`."""
     with bad_usage():  # everything is checked before the first training step
+        if jobs != 1 and checkpoint_every is not None:
+            raise ValueError("--checkpoint-every can't be used with --jobs: a worker holds "
+                             "the run in progress (each run is kept as it ends)")
         if resume_dir is not None:
             plan = _resume_plan(ctx, resume_dir, out, checkpoint_every, cells, task, seeds,
                                 params)
@@ -321,7 +326,7 @@ def compare(ctx, cells, task, seeds, as_json, out, resume_dir, checkpoint_every,
         if resume_dir is not None:
             click.echo(output.describe_resume(plan), err=True)
     ctx.exit(_run(plan, quiet, lambda comparison, stop: output.report_comparison(
-        comparison, plan, stop, as_json, quiet)))
+        comparison, plan, stop, as_json, quiet), jobs))
 
 
 def _compare_plan(ctx, cells, task, seeds, out, checkpoint_every, params):
@@ -351,9 +356,12 @@ def _resume_plan(ctx, folder, out, checkpoint_every, cells, task, seeds, params)
         raise InvalidRunError(error.describe(flag_of), "resume") from None
 
 
-def _run(plan, quiet, report):
+def _run(plan, quiet, report, jobs=1):
     """Train ``plan`` with progress on stderr, SIGINT and SIGTERM stopping it cleanly;
     returns the exit status ``report(comparison, stop)`` gives."""
+    if jobs != 1:
+        from .sweep import run_in_parallel
+        return run_in_parallel(plan, quiet, report, jobs)
     progress = output.Progress(quiet, plan.config.steps)
     with StopOnSignals() as stop:
         try:
@@ -512,6 +520,8 @@ main.add_command(gradflow)
 from .sample import sample, score  # noqa: E402 - the commands live in their own file
 main.add_command(sample)
 main.add_command(score)
+from .sweep import sweep  # noqa: E402 - the command lives in its own file
+main.add_command(sweep)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,6 +47,7 @@ from .plugin_manager import (AmbiguousNameError, UnknownNameError, cells, get_ce
 from .training import compare, train  # noqa: F401
 from .training import Interrupted  # noqa: F401
 from .resuming import resume  # noqa: F401
+from .sweeps import sweep  # noqa: F401 - the module is minigrad.sweeps
 from .gradflow import gradient_flow  # noqa: F401
 from . import results, stopping  # noqa: F401 - results folders, clean stops
 from . import utils  # noqa: F401

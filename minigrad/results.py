@@ -286,14 +286,18 @@ def read_settings(path):
 
 # ------------------------------------------------------------------ curves
 def _curves_csv(comparison):
+    """The curves as CSV; a sweep's rows end with its grid point (a column per axis)."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(["step", "cell", "seed", "loss", "score", "grad_norm"])
-    for result in comparison.results:
+    axes = list(getattr(comparison, "axes", ()))
+    writer.writerow(["step", "cell", "seed", "loss", "score", "grad_norm", *axes])
+    points = getattr(comparison, "points", None) or [{}] * len(comparison.results)
+    for result, values in zip(comparison.results, points):
         for point in result.curve:
             writer.writerow([point["step"], result.cell, result.seed,
                              _csv_number(point["loss"]), _csv_number(point["score"]),
-                             _csv_number(point.get("grad_norm", math.nan))])
+                             _csv_number(point.get("grad_norm", math.nan)),
+                             *(values[axis] for axis in axes)])
     return text.getvalue().encode()
 
 
@@ -316,8 +320,9 @@ def draw_curves(comparison, path):
         colours.setdefault(result.cell, f"C{len(colours)}")
         axes.plot(steps, [p["loss"] for p in result.curve], color=colours[result.cell],
                   label=result.cell if first else None, alpha=0.9 if first else 0.6)
-    axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
-                 label="memoryless baseline")
+    if "baseline_loss" in comparison.task:  # a sweep over the task's options has many
+        axes.axhline(comparison.task["baseline_loss"], color="grey", linestyle="--",
+                     label="memoryless baseline")
     axes.set_xlabel("training step")
     axes.set_ylabel("held-out loss")
     axes.set_yscale("log")

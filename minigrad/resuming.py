@@ -37,6 +37,10 @@ def prepare_resume(folder, command=None, checkpoint_every=None, **asked):
     settings asked for against those recorded, the checkpoints of unfinished runs."""
     saved = ResultsFolder.reopen(folder, command)
     recorded = saved.settings
+    if "grid" in recorded:
+        raise ResultsFolderError(f"resume {saved.path}: it holds a sweep, not a comparison; "
+                                 f"continue it with minigrad sweep --resume {saved.path}",
+                                 "resume")
     task = asked.pop("task", recorded.get("task"))
     task_options = asked.pop("task_options", None)
     if task == recorded.get("task"):

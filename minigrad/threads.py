@@ -180,6 +180,17 @@ def set_num_threads(n):
     return before
 
 
+def pin(n=1):
+    """From now on this process's BLAS uses ``n`` threads, whatever the per-product policy
+    would choose: what each worker of a sweep does, so that N jobs on N cores don't
+    oversubscribe them. The count is recorded as the user's choice (which the policy leaves
+    alone) and put in the environment for any process this one starts."""
+    global _user_choice
+    set_num_threads(n)
+    _user_choice = {name: str(n) for name in VARIABLES}
+    os.environ.update(_user_choice)
+
+
 @contextlib.contextmanager
 def blas_threads(n):
     """Inside the block, BLAS uses ``n`` threads (None: leave the count as it is); the count

@@ -638,7 +638,7 @@ def _std(values):
 
 def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback=None,
             cell_options=None, out=None, checkpoint_every=None, on_run_end=None, stop=None,
-            command=None, **options):
+            command=None, jobs=1, **options):
     """Train every cell in ``cells`` on ``task``, once per seed, and return a ``Comparison``.
 
     ``seeds`` is a count (seeds ``seed``, ``seed + 1``, ...) or a list of seeds;
@@ -651,11 +651,19 @@ def compare(cells, task, seeds=1, task_options=None, on_run_start=None, callback
     soon as it ends, with a checkpoint of the run in progress every ``checkpoint_every``
     steps, so that ``resume(out)`` can continue after a crash or a ``stop()`` (asked
     before every step; see ``minigrad.stopping``). ``command`` is recorded there.
+    ``jobs`` > 1 (None: one per core) trains the runs on that many worker processes
+    (``minigrad.parallel``), to the same numbers.
     """
+    if jobs != 1 and checkpoint_every is not None:
+        raise InvalidRunError("checkpoint_every checkpoints the run in progress, which a "
+                              "worker holds; leave it out with jobs > 1", "checkpoint_every")
     plan = prepare(cells, task, seeds, task_options, cell_options, **options)
     if out is not None:
         plan.write_to(out, command, checkpoint_every)
     elif checkpoint_every is not None:
         raise InvalidRunError("checkpoint_every needs out=FOLDER, where the checkpoints are "
                               "kept", "checkpoint_every")
+    if jobs != 1:
+        from .parallel import run_plan
+        return run_plan(plan, jobs, on_run_end=on_run_end, stop=stop)
     return plan.run(on_run_start, callback, on_run_end, stop)
