@@ -120,8 +120,8 @@ def training_options(command):
         click.option("--early-stop/--no-early-stop", default=defaults.early_stop,
                      show_default=True,
                      help="Stop a run at the first evaluation where the task counts as "
-                     "solved; --no-early-stop trains every one of --steps (a language "
-                     "model goes on improving after it beats the bigram)."),
+                     "solved; --no-early-stop trains every one of --steps (to follow "
+                     "a learning curve past that point)."),
         click.option("--clip", type=FiniteFloat(min=0), default=defaults.clip,
                      show_default=True, help="Clip the global gradient norm (0: off)."),
         click.option("--init", default=defaults.init, show_default=True,
