@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from minigrad.results import describe_os_error, standard_json
+from minigrad.results import describe_os_error, standard_json, text_table
 
 
 class Progress:
@@ -102,10 +102,7 @@ def comparison_table(comparison):
                      f"{row['seconds_mean']:.1f}", f"{row['ms_per_step_mean']:.1f}"])
     if not rows:
         return "no run has finished"
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines = text_table(header, rows)
     for row in summary:
         for error in row["errors"]:
             lines.append(f"{row['cell']}: stopped: {error}")

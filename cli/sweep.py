@@ -80,7 +80,7 @@ def run_in_parallel(plan, quiet, report, jobs):
     total = len(plan.runs())
     with StopOnSignals() as stop:
         with bad_usage():
-            comparison = run_plan(plan, None if jobs == 0 else jobs, stop=stop,
+            comparison = run_plan(plan, jobs, stop=stop,
                                   on_run_end=lambda result, so_far: lines(
                                       result, None, len(so_far.results), total))
         return report(comparison, stop)

@@ -20,7 +20,6 @@ Dask the scheduler gives the task of a dead worker to another one (up to its
 import concurrent.futures
 import multiprocessing
 import signal
-import time
 from concurrent.futures.process import BrokenProcessPool
 
 from .cell_setup import InvalidRunError
@@ -240,11 +239,4 @@ def _outcome(future):
         if type(error).__name__ == "KilledWorker":  # Dask gave up after allowed-failures
             return None, f"{LOST}: every Dask worker that ran it died ({error})"
         return None, f"{type(error).__name__}: {error}"
-
-
-def eta(started, done, total):
-    """Seconds left, from the mean time per run so far (None before the first)."""
-    if not done:
-        return None
-    return (time.monotonic() - started) / done * (total - done)
 

@@ -71,6 +71,15 @@ def standard_json(value, indent=2):
 
 
 # --------------------------------------------------------------------- atomic writes
+def text_table(header, rows):
+    """The lines of a plain-text table: the header, a rule, then ``rows`` (lists of str),
+    each column as wide as its widest entry."""
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    return lines + ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+
+
 def write_atomically(path, data):
     """Write ``data`` (bytes) to ``path`` so that a reader sees the old file or the new
     one, never a part: a temporary file beside it, flushed to the disk, renamed over it.

@@ -84,7 +84,6 @@ def build(cell, task, config):
     forget_bias = 1.0 if config.forget_bias is None else config.forget_bias
     common = dict(num_layers=config.layers, dtype=config.dtype, device=config.device,
                   embed=config.embed)
-    init = dict(init=cell.init, max_delay=task.seq_len, forget_bias=forget_bias)
     if shape == "encoder-decoder":
         model = Seq2Seq(cell.factory, cell.factory, task.input_size, task.output_size,
                         config.hidden, encoder_options=cell.options,
@@ -93,6 +92,7 @@ def build(cell, task, config):
         for side in (model.encoder, model.decoder):
             side.init_weights(cell.init, context)
         return model
+    init = dict(init=cell.init, max_delay=task.seq_len, forget_bias=forget_bias)
     if shape == "one-to-many":
         return OneToMany(cell.factory, task.input_size, task.output_size, config.hidden,
                          **common, **init, **cell.options)
@@ -110,7 +110,7 @@ def outputs(model, task, batch, config, tbptt=None):
     if shape == "encoder-decoder":
         start = numpy.full((1, batch.targets.shape[1]), task.start_token, dtype=numpy.int64)
         target_in = numpy.concatenate([start, batch.targets[:-1]])
-        return model(_source(task, batch, config), _tensor(target_in, config, dtype=None))
+        return model(_source(task, batch, config), _ids(target_in, config))
     inputs = model_inputs(task, batch, config)
     return model(inputs, tbptt=tbptt) if shape == "per-step" else model(inputs)
 
@@ -132,7 +132,7 @@ def model_inputs(task, batch, config):
     inputs as a tensor, or with an embedding (``config.embed``) the task's token ids."""
     if config.embed is not None:
         return task.tokens(batch)
-    return _tensor(batch.inputs, config)
+    return _vectors(batch.inputs, config)
 
 
 def _seeds(task, batch):
@@ -143,10 +143,15 @@ def _seeds(task, batch):
 def _source(task, batch, config):
     """An encoder-decoder batch's source: token ids (S, batch), or real vectors."""
     if getattr(task, "input_tokens", False):
-        return _tensor(task.tokens(batch), config, dtype=None)
-    return _tensor(batch.inputs, config)
+        return _ids(task.tokens(batch), config)
+    return _vectors(batch.inputs, config)
 
 
-def _tensor(array, config, dtype="config"):
-    return creation.tensor(array, dtype=config.dtype if dtype == "config" else dtype,
-                           device=config.device)
+def _vectors(array, config):
+    """Real-valued (or one-hot) inputs as a tensor of the run's dtype and device."""
+    return creation.tensor(array, dtype=config.dtype, device=config.device)
+
+
+def _ids(array, config):
+    """Integer token ids as an int64 tensor on the run's device."""
+    return creation.tensor(array, device=config.device)

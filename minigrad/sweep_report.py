@@ -17,7 +17,7 @@ import io
 import math
 import os
 
-from .results import describe_os_error, write_atomically
+from .results import describe_os_error, text_table, write_atomically
 
 SUMMARY = "summary.csv"
 PLOT = "sweep.png"
@@ -76,10 +76,7 @@ def table(result):
         loss = f"{_fmt(row['final_loss_mean'], 4)} ({_fmt(row['baseline_loss'], 4)})"
         lines.append([row["cell"], *(str(row[a]) for a in result.axes),
                       f"{row['solved']}/{row['runs']}", score, steps, loss])
-    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
-    text = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
-            "  ".join("-" * w for w in widths)]
-    text += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+    text = text_table(header, lines)
     for row in rows:
         point = " ".join(f"{a}={row[a]}" for a in result.axes)
         for error in dict.fromkeys(row["errors"]):
@@ -95,6 +92,7 @@ def draw(result, folder):
     """sweep.png in ``folder``: the score against each axis, a line per cell. Returns
     the notes to show (what was written, or why not)."""
     from .pictures import MISSING, pyplot_or_none, save_png
+    from .training import _mean, _std
     path = os.path.join(folder, PLOT)
     if not result.axes:
         return []
@@ -112,9 +110,10 @@ def draw(result, folder):
             means, stds = [], []
             for value in values:
                 scores = [r.score for p, r in zip(result.points, result.results)
-                          if r.cell == cell and p[axis] == value and math.isfinite(r.score)]
-                means.append(sum(scores) / len(scores) if scores else math.nan)
-                stds.append(_sample_std(scores))
+                          if r.cell == cell and p[axis] == value]
+                means.append(_mean(scores))
+                std = _std(scores)  # NaN for fewer than two finite scores: no bar
+                stds.append(std if math.isfinite(std) else 0.0)
             panel.errorbar(where, means, yerr=stds, marker="o", capsize=3, label=cell,
                            color=f"C{number}")
         if not numeric:
@@ -126,9 +125,3 @@ def draw(result, folder):
     figure.tight_layout()
     return [save_png(pyplot, figure, path)]
 
-
-def _sample_std(values):
-    if len(values) < 2:
-        return 0.0
-    mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))

@@ -32,7 +32,7 @@ from .plugin_manager import get_task
 from .results import ResultsFolder, ResultsFolderError, json_ready
 from .train_config import FIELDS, TrainConfig
 from .parallel import failed_run
-from .training import Comparison, RunResult, prepare
+from .training import Comparison, RunResult, _mean, _std, prepare
 
 #: Training options that can't be an axis, and why.
 NOT_AXES = {"seed": "give seeds=N (--seeds N) for the seeds of every point",
@@ -277,15 +277,6 @@ class SweepResult(Comparison):
             row["point"] = json_ready(point)
         return data
 
-
-def _mean(values):
-    from .training import _mean as mean
-    return mean(values)
-
-
-def _std(values):
-    from .training import _std as std
-    return std(values)
 
 
 # ------------------------------------------------------------------ preparing
